@@ -35,11 +35,11 @@ type Report struct {
 	FrameGapMS float64 `json:"frame_gap_ms"`
 	// BelowOneFPS counts held sessions with a whole second of the window
 	// without any frame.
-	BelowOneFPS    int         `json:"below_one_fps"`
-	SessionSeconds float64     `json:"session_seconds"`
-	Server         *Usage      `json:"server,omitempty"`
-	ServerError    string      `json:"server_error,omitempty"`
-	Generator      Usage       `json:"generator"`
+	BelowOneFPS    int     `json:"below_one_fps"`
+	SessionSeconds float64 `json:"session_seconds"`
+	Server         *Usage  `json:"server,omitempty"`
+	ServerError    string  `json:"server_error,omitempty"`
+	Generator      Usage   `json:"generator"`
 }
 
 // Usage is a process's cost over the steady window.
