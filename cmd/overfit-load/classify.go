@@ -29,7 +29,7 @@ const (
 const (
 	reasonCut        = "closed by the generator before setup finished"
 	reasonNotStarted = "not started (interrupted)"
-	reasonNoOutput   = "no output before the end of the run"
+	reasonNoOutput   = "no screen output before the end of the run"
 	reasonUnknown    = "ended, reason unknown (session did not finish)"
 )
 

@@ -46,7 +46,7 @@ type Config struct {
 	PID int
 	// MetricsURL, when set, is a Prometheus endpoint sampled instead of /proc.
 	MetricsURL string
-	// Timeout bounds connect+handshake+PTY/shell and the wait for the first byte.
+	// Timeout bounds connect+handshake+PTY/shell and the wait for the first frame.
 	Timeout time.Duration
 	// FrameGap is the quiet time that separates two frames.
 	FrameGap time.Duration
@@ -72,7 +72,7 @@ func parseConfig(ctx context.Context, args []string, errOut io.Writer) (Config, 
 	fs.StringVar(&c.User, "user", "load", "SSH user name")
 	fs.IntVar(&c.PID, "pid", 0, "server PID: sample CPU (utime+stime) and VmRSS from /proc")
 	fs.StringVar(&c.MetricsURL, "metrics-url", "", "Prometheus endpoint of the server (alternative to -pid)")
-	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "bound on connect+handshake+shell and on the wait for the first byte")
+	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "bound on connect+handshake+shell and on the wait for the first frame")
 	fs.DurationVar(&c.FrameGap, "frame-gap", 20*time.Millisecond, "quiet time that separates two frames")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a non-loopback target (never on the shared dev box)")
@@ -171,7 +171,15 @@ func resolveTarget(ctx context.Context, addr string, allowRemote bool) (string, 
 			}
 		}
 	}
-	return net.JoinHostPort(ips[0].IP.String(), port), nil
+	// Prefer IPv4: servers commonly listen on 127.0.0.1 only.
+	ip := ips[0].IP
+	for _, a := range ips {
+		if a.IP.To4() != nil {
+			ip = a.IP
+			break
+		}
+	}
+	return net.JoinHostPort(ip.String(), port), nil
 }
 
 func hostPort(u *url.URL) string {

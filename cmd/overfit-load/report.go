@@ -24,11 +24,12 @@ type Report struct {
 	Held        int            `json:"held"`
 	Failed      int            `json:"failed"`
 	FailReasons map[string]int `json:"fail_reasons,omitempty"`
-	// FirstFrameMS is TCP connect start → first stdout byte, in ms, of
-	// sessions that showed a screen (refused ones excluded).
+	// FirstFrameMS is TCP connect start → first screen byte (printable, outside
+	// escape sequences), in ms, of sessions that showed a screen (refused ones
+	// excluded).
 	FirstFrameMS Summary `json:"first_frame_ms"`
 	// BytesPerSec and FramesPerSec are per session over the steady window,
-	// for held sessions that were showing output when it began.
+	// for held sessions that were showing a screen when it began.
 	BytesPerSec  Summary `json:"bytes_per_second"`
 	FramesPerSec Summary `json:"frames_per_second"`
 	// FrameGapMS is the quiet time that separates two frames.
@@ -72,7 +73,7 @@ func buildReport(cfg Config, rr *runResult) Report {
 	}
 	var lat, bps, fps []float64
 	for _, r := range rr.Results {
-		held := r.FirstByte != 0 && r.Ended == 0
+		held := r.FirstFrame != 0 && r.Ended == 0
 		if held {
 			rep.Held++
 			if win >= time.Second && r.Slots.below(win) {
@@ -82,11 +83,11 @@ func buildReport(cfg Config, rr *runResult) Report {
 			rep.Failed++
 			rep.FailReasons[failReason(r, ws)]++
 		}
-		if r.FirstByte != 0 && (r.Ended == 0 || r.Ended > ws) && r.Reason != "server busy" {
-			lat = append(lat, ms(r.FirstByte-r.ConnectStart))
+		if r.FirstFrame != 0 && (r.Ended == 0 || r.Ended > ws) && r.Reason != "server busy" {
+			lat = append(lat, ms(r.FirstFrame-r.ConnectStart))
 		}
-		if r.FirstByte != 0 {
-			from, to := max(r.FirstByte, ws), we
+		if r.FirstFrame != 0 {
+			from, to := max(r.FirstFrame, ws), we
 			if r.Ended != 0 {
 				to = min(r.Ended, we)
 			}
@@ -94,7 +95,7 @@ func buildReport(cfg Config, rr *runResult) Report {
 				rep.SessionSeconds += (to - from).Seconds()
 			}
 		}
-		if held && r.FirstByte <= ws && win > 0 {
+		if held && r.FirstFrame <= ws && win > 0 {
 			bps = append(bps, float64(r.Bytes1-r.Bytes0)/win.Seconds())
 			fps = append(fps, float64(r.Frames1-r.Frames0)/win.Seconds())
 		}
@@ -130,7 +131,7 @@ func failReason(r sessionResult, ws time.Duration) string {
 		return reasonNoOutput
 	case r.Reason == "":
 		return reasonUnknown
-	case r.FirstByte != 0 && r.Ended > ws:
+	case r.FirstFrame != 0 && r.Ended > ws:
 		return "dropped during window: " + r.Reason
 	}
 	return r.Reason
@@ -173,10 +174,10 @@ func (rep Report) writeText(w io.Writer) error {
 	line("overfit-load", "%s", head)
 	line("sessions", "held %d/%d, failed %d", rep.Held, rep.Requested, rep.Failed)
 	if f := rep.FirstFrameMS; f.N > 0 {
-		line("first frame", "p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms  (n=%d, TCP connect → first byte)",
+		line("first frame", "p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms  (n=%d, TCP connect → first screen byte)",
 			f.Median, f.P95, f.P99, f.Max, f.N)
 	} else {
-		line("first frame", "no session showed output")
+		line("first frame", "no session showed screen output")
 	}
 	if s := rep.BytesPerSec; s.N > 0 {
 		line("bytes/s", "median %s/s  p95 %s/s  max %s/s  (per session, n=%d)",

@@ -15,7 +15,7 @@ func fakeRun() (Config, *runResult) {
 	cfg := Config{Addr: "127.0.0.1:2299", Sessions: 6, Ramp: 50, Width: 120, Height: 40, FrameGap: 20 * time.Millisecond}
 	allSlots := slotTracker{last: 9}
 	held := func(connect, first time.Duration, bytes, frames int64) sessionResult {
-		return sessionResult{Started: true, ConnectStart: connect, FirstByte: first,
+		return sessionResult{Started: true, ConnectStart: connect, FirstFrame: first,
 			Bytes0: 1000, Bytes1: 1000 + bytes, Frames0: 5, Frames1: 5 + frames, Slots: allSlots}
 	}
 	rr := &runResult{
@@ -25,8 +25,8 @@ func fakeRun() (Config, *runResult) {
 			held(1*sec, 1*sec+10*time.Millisecond, 8000, 20),
 			held(2*sec, 2*sec+20*time.Millisecond, 10000, 20),
 			held(3*sec, 3*sec+30*time.Millisecond, 12000, 30),
-			{Started: true, ConnectStart: 4 * sec, FirstByte: 4*sec + 5*time.Millisecond, Ended: 4*sec + 6*time.Millisecond, Reason: "server busy"},
-			{Started: true, ConnectStart: 5 * sec, FirstByte: 5*sec + 40*time.Millisecond, Ended: 25 * sec, Reason: "closed by server (EOF)"},
+			{Started: true, ConnectStart: 4 * sec, FirstFrame: 4*sec + 5*time.Millisecond, Ended: 4*sec + 6*time.Millisecond, Reason: "server busy"},
+			{Started: true, ConnectStart: 5 * sec, FirstFrame: 5*sec + 40*time.Millisecond, Ended: 25 * sec, Reason: "closed by server (EOF)"},
 			{},
 		},
 		ServerSource: "pid 4242",
@@ -102,7 +102,7 @@ func TestWriteText(t *testing.T) {
 	for _, want := range []string{
 		"overfit-load  127.0.0.1:2299  6 sessions at 120x40, ramp 50/s, steady window 10.0s\n",
 		"sessions      held 3/6, failed 3\n",
-		"first frame   p50 20.0 ms  p95 40.0 ms  p99 40.0 ms  max 40.0 ms  (n=4, TCP connect → first byte)\n",
+		"first frame   p50 20.0 ms  p95 40.0 ms  p99 40.0 ms  max 40.0 ms  (n=4, TCP connect → first screen byte)\n",
 		"bytes/s       median 1000 B/s  p95 1.2 KiB/s  max 1.2 KiB/s  (per session, n=3)\n",
 		"frames/s      median 2.0  p95 3.0  max 3.0  (frame = output burst after ≥ 20ms quiet)\n",
 		"≥ 1 frame/s   1 of 3 held sessions fell below in some second of the window\n",
@@ -127,7 +127,7 @@ func TestWriteTextWithoutOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"INTERRUPTED", "no session showed output", "6  not started (interrupted)"} {
+	for _, want := range []string{"INTERRUPTED", "no session showed screen output", "6  not started (interrupted)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

@@ -25,7 +25,7 @@ const (
 type sessionResult struct {
 	Started      bool
 	ConnectStart time.Duration
-	FirstByte    time.Duration
+	FirstFrame   time.Duration
 	Ended        time.Duration // as seen at the end of the window
 	Bytes0       int64         // counters at the window start
 	Frames0      int64
@@ -98,7 +98,7 @@ func (r *runner) run(ctx context.Context) (*runResult, error) {
 	res.SelfStart = r.sampleSelf(ctx)
 	res.ServerStart = r.sampleServer(ctx, res)
 	if ctx.Err() == nil {
-		fmt.Fprintf(r.progress, "steady window: %s with %d sessions showing output\n", r.cfg.Duration, r.showing())
+		fmt.Fprintf(r.progress, "steady window: %s with %d sessions showing a screen\n", r.cfg.Duration, r.showing())
 		r.wait(ctx, ws+r.cfg.Duration)
 	}
 	we := r.clock.now()
@@ -164,7 +164,7 @@ func (r *runner) ramp(ctx context.Context, p *sessionParams) {
 		}
 		if time.Since(lastProgress) >= progressTick {
 			lastProgress = time.Now()
-			fmt.Fprintf(r.progress, "ramp: %d/%d started, %d showing output, %d ended\n",
+			fmt.Fprintf(r.progress, "ramp: %d/%d started, %d showing a screen, %d ended\n",
 				len(r.sessions), r.cfg.Sessions, r.showing(), r.endedCount())
 		}
 		if len(r.sessions) == r.cfg.Sessions {
@@ -224,7 +224,7 @@ func (r *runner) snapshot(res []sessionResult, atStart bool) []sessionResult {
 		}
 		res[i].Bytes1, res[i].Frames1 = b, f
 		res[i].ConnectStart = time.Duration(s.connectStart.Load())
-		res[i].FirstByte = time.Duration(s.firstByte.Load())
+		res[i].FirstFrame = time.Duration(s.firstFrame.Load())
 		res[i].Ended = time.Duration(s.ended.Load())
 		res[i].Slots = slotTracker{last: s.slotLast.Load(), missed: s.slotMissed.Load()}
 	}
@@ -273,7 +273,7 @@ func (r *runner) sampleSelf(ctx context.Context) resourceSample {
 func (r *runner) showing() int {
 	n := 0
 	for _, s := range r.sessions {
-		if s.firstByte.Load() != 0 && s.ended.Load() == 0 {
+		if s.firstFrame.Load() != 0 && s.ended.Load() == 0 {
 			n++
 		}
 	}
@@ -294,7 +294,7 @@ func (r *runner) endedCount() int {
 func (r *runner) settled() int {
 	n := 0
 	for _, s := range r.sessions {
-		if s.ended.Load() != 0 || s.firstByte.Load() != 0 {
+		if s.ended.Load() != 0 || s.firstFrame.Load() != 0 {
 			n++
 		}
 	}

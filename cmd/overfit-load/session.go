@@ -44,7 +44,7 @@ type session struct {
 	conn   net.Conn
 
 	connectStart atomic.Int64 // clock time the TCP connect began
-	firstByte    atomic.Int64 // clock time of the first stdout byte; 0 = none
+	firstFrame   atomic.Int64 // clock time of the first screen content; 0 = none
 	ended        atomic.Int64 // clock time the session failed or ended; 0 = open
 	bytes        atomic.Int64
 	frames       atomic.Int64
@@ -140,6 +140,7 @@ func (s *session) read(out io.Reader) error {
 	buf := make([]byte, readBufSize)
 	fc := frameCounter{gap: s.p.frameGap}
 	slots := newSlotTracker()
+	var screen screenDetector
 	for {
 		n, err := out.Read(buf)
 		if n > 0 {
@@ -147,8 +148,8 @@ func (s *session) read(out io.Reader) error {
 			if s.outN < headSize {
 				s.outN += copy(s.outHead[s.outN:], buf[:n])
 			}
-			if s.firstByte.Load() == 0 {
-				s.firstByte.Store(int64(at))
+			if s.firstFrame.Load() == 0 && screen.feed(buf[:n]) {
+				s.firstFrame.Store(int64(at))
 			}
 			s.bytes.Add(int64(n))
 			if fc.observe(at) {
