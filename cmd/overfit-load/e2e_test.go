@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,12 +24,15 @@ import (
 type testServer struct {
 	addr     string
 	sessions atomic.Int32
+	command  atomic.Pointer[string] // the SSH command of the latest session
 }
 
 func startTestServer(t *testing.T, busyAfter int) *testServer {
 	t.Helper()
 	ts := &testServer{}
 	handler := func(s ssh.Session) {
+		cmd := strings.Join(s.Command(), " ")
+		ts.command.Store(&cmd)
 		if _, _, ok := s.Pty(); !ok {
 			fmt.Fprintln(s.Stderr(), "a PTY is required")
 			_ = s.Exit(1)
@@ -196,7 +200,8 @@ func TestLoadStopsCleanlyWhenInterrupted(t *testing.T) {
 func TestRunPrintsJSON(t *testing.T) {
 	ts := startTestServer(t, 0)
 	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"-addr", ts.addr, "-sessions", "2", "-ramp", "100", "-duration", "1s", "-json"}, &out, &errOut)
+	code := run(t.Context(), []string{"-addr", ts.addr, "-sessions", "2", "-ramp", "100", "-duration", "1s", "-json",
+		"-args", "--seed 42 --speed 4"}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
 	}
@@ -206,6 +211,9 @@ func TestRunPrintsJSON(t *testing.T) {
 	}
 	if rep.Held != 2 || rep.BytesPerSec.Median <= 0 {
 		t.Fatalf("report %+v", rep)
+	}
+	if cmd := ts.command.Load(); cmd == nil || *cmd != "--seed 42 --speed 4" {
+		t.Fatalf("server saw command %v, want the -args string", cmd)
 	}
 	if code := run(t.Context(), []string{"-addr", "192.0.2.1:22"}, &out, io.Discard); code != 2 {
 		t.Fatalf("remote target: exit %d, want 2", code)
