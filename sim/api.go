@@ -54,7 +54,23 @@ type Event struct {
 	Level Level
 	Rank  int    // the rank that printed it, or -1
 	Text  string // plain text, no colors, no trailing newline
+
+	Kind   EventKind // how the line is prefixed when printed
+	Style  Framework // log style of the run that printed it
+	Source string    // logger location ("trainer.py:2048") or NCCL origin ("host:pid:tid")
+	Local  int       // local rank within the node (NCCL lines)
+	RunIdx int       // index of the run that printed it
 }
+
+// EventKind says how an event's line is prefixed.
+type EventKind uint8
+
+// Event kinds.
+const (
+	KindLog   EventKind = iota // a framework logger line: timestamp/level prefix
+	KindPrint                  // a bare print: dict lines, tables, banners
+	KindNCCL                   // an NCCL_DEBUG=INFO line
+)
 
 // Phase is the stage a run is in.
 type Phase uint8
@@ -137,6 +153,10 @@ type Snapshot struct {
 	GPUs       []GPUStat // every GPU of the cluster, node-major
 	Loss       []LossPoint
 	ValLoss    []LossPoint
+
+	// MaxGPUs is an input: when > 0, Snapshot fills only the first MaxGPUs
+	// GPUs (node-major), for views that cannot draw a whole big cluster.
+	MaxGPUs int
 }
 
 // Model is one architecture of the catalog. Parameter counts are computed.
@@ -155,6 +175,8 @@ type Model struct {
 	Experts   int // 0 or 1 = dense
 	TopK      int // experts active per token
 	Fictional bool
+	Arch      string // tensor layout: "llama", "qwen2", "gemma2", "gpt2"
+	Context   int    // maximum sequence length the architecture supports
 }
 
 // GPUType is one accelerator of the catalog.
@@ -164,6 +186,15 @@ type GPUType struct {
 	MemMiB     int
 	PowerCapW  float64
 	PeakTFLOPs float64 // dense bf16
+	IdleW      float64 // power drawn when idle
+	PerNode    int     // GPUs in one node
+	Fabric     string  // intra-node interconnect
+	Network    string  // inter-node network
+	// Bus bandwidths an NCCL all-reduce reaches, GB/s: inside a node and
+	// across nodes.
+	IntraBusGBps, InterBusGBps float64
+	Vendor                     string // "nvidia" or "amd"
+	DriverLine                 string // driver/runtime versions as the SMI tool prints them
 }
 
 // Dataset is a named training corpus.
@@ -171,6 +202,7 @@ type Dataset struct {
 	Name    string
 	Tokens  int64
 	Samples int64
+	Job     JobKind // what the corpus is for: pretraining or instruction tuning
 }
 
 // Framework is the log style a run imitates.
@@ -219,4 +251,14 @@ type Run struct {
 	Framework     Framework
 	OutputDir     string        // "./outputs/<sanitized-name>/final/"
 	Duration      time.Duration // virtual length of the whole run, init to transition end
+
+	Recompute       string  // activation checkpointing: "selective" or "full"
+	Samples         int64   // training sequences per epoch (a subset of the dataset for short fine-tunes)
+	EvalEvery       int64   // steps between evaluations (each also ends the window's last step)
+	LogEvery        int64   // steps between detailed log lines
+	Patience        int     // early-stopping patience, in evaluations
+	LossFloor       float64 // the train loss never goes below this
+	CheckpointBytes int64   // full training state, 14–16 bytes per parameter
+	ExportBytes     int64   // exported bf16 weights, 2 bytes per parameter
+	Shards          int     // safetensors shards of the export (5 GB rule)
 }

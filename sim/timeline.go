@@ -1,0 +1,460 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// segKind is one contiguous stretch of a run's timeline.
+type segKind uint8
+
+const (
+	segBanner segKind = iota // config, distributed init, NCCL
+	segLoad                  // model / checkpoint load bar
+	segPrep                  // dataset, self-test, "Initialization complete"
+	segTrain
+	segEval
+	segCkpt
+	segMerge
+	segOptimize
+	segSerialize
+	segWrite
+	segSummary
+	segTransition
+)
+
+func (k segKind) phase() Phase {
+	switch k {
+	case segBanner, segLoad, segPrep:
+		return PhaseInit
+	case segTrain:
+		return PhaseTrain
+	case segEval, segCkpt:
+		return PhaseValidate
+	case segMerge, segOptimize, segSerialize, segWrite:
+		return PhaseExport
+	case segSummary:
+		return PhaseSummary
+	}
+	return PhaseTransition
+}
+
+// seg is one stretch [start, end) of virtual time since the run's start.
+type seg struct {
+	kind       segKind
+	start, end time.Duration
+	// train: steps (step0, step1]; eval/ckpt: the evaluated step in step1
+	step0, step1 int64
+	first        bool    // first train segment: its first step is slower
+	eval         int     // eval/ckpt: index into runPlan.evals
+	total        float64 // bar units for the segment's bar
+	label, unit  string  // the segment's bar, if it has one
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// planRun turns the drawn cluster into the whole run: batch, throughput,
+// step window, physics and the timeline of segments.
+func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType, nodes int, job JobKind, fw Framework, lay layout, seq int) *runPlan {
+	params, active := m.Params(), m.ActiveParams()
+	gpus := nodes * g.PerNode
+	run := &Run{
+		Index: index, Seed: seed, Model: m, Params: params, ActiveParams: active,
+		GPU: g, Nodes: nodes, GPUsPerNode: g.PerNode, Job: job, Framework: fw,
+		TP: lay.TP, PP: lay.PP, DP: lay.DP, Sharding: lay.Sharding, Recompute: lay.Recompute,
+		SeqLen: seq, MicroBatch: lay.MB,
+	}
+	run.Interconnect = g.Fabric
+	if nodes > 1 {
+		run.Interconnect += ", " + g.Network
+	}
+	run.MemPerGPUMiB = int(math.Min(lay.MemBytes/(1<<20), float64(g.MemMiB)*memHeadroom))
+
+	// Dataset
+	dsets := Datasets()
+	var ds Dataset
+	for {
+		ds = dsets[r.IntN(len(dsets))]
+		if ds.Job == job {
+			break
+		}
+	}
+	run.Dataset = ds
+
+	// Batch
+	dpmb := lay.DP * lay.MB
+	var gbSeqs int
+	if job == JobPretrain {
+		b := float64(active) / 1e9
+		var target float64
+		switch {
+		case b < 1:
+			target = 0.5e6
+		case b < 10:
+			target = []float64{1e6, 2e6, 4e6}[r.IntN(3)]
+		case b < 100:
+			target = []float64{2e6, 4e6}[r.IntN(2)]
+		default:
+			target = []float64{4e6, 8e6}[r.IntN(2)]
+		}
+		gbSeqs = int(target) / seq
+	} else {
+		gbSeqs = []int{32, 64, 128, 256}[r.IntN(4)]
+	}
+	run.GradAccum = max(1, int(math.Round(float64(gbSeqs)/float64(dpmb))))
+	run.GlobalBatch = dpmb * run.GradAccum
+	tokensPerStep := float64(run.GlobalBatch) * float64(seq)
+
+	// Throughput: tokens/s = MFU · peak · GPUs / (6 · N_active).
+	run.MFU = mfuFor(r, g, fw, lay, nodes)
+	run.TokensPerSec = run.MFU * g.PeakTFLOPs * 1e12 * float64(gpus) / (6 * float64(active))
+	st := tokensPerStep / run.TokensPerSec
+	run.StepTime = secs(st)
+
+	p := &runPlan{run: run}
+	p.jitter = 0.015 + 0.02*r.Float64()
+	p.firstSlow = secs(st * between(r, 0.3, 1.2))
+	bus := g.IntraBusGBps
+	if nodes > 1 {
+		bus = g.InterBusGBps
+	}
+	p.gradBusBW = bus
+	p.hosts = hostNames{
+		prefix: []string{"gpu-node", "hgx", "dgx", "compute", "trn"}[r.IntN(5)],
+		pid:    10000 + r.IntN(80000),
+		subnet: 1 + r.IntN(250),
+	}
+	if g.Vendor == "amd" {
+		p.hosts.prefix = []string{"mi300x-node", "rocm", "compute"}[r.IntN(3)]
+	}
+
+	// Fixed parts of the timeline (seconds).
+	ckptBPP := 14.0
+	if r.Float64() < 0.3 {
+		ckptBPP = 16
+	}
+	run.CheckpointBytes = int64(ckptBPP * float64(params))
+	run.ExportBytes = 2 * params
+	agg := float64(min(nodes, 16))
+	ckptBW := math.Min(float64(nodes)*checkpointBWGBs, 1500) * 1e9
+	bannerDur := 2.5 + 0.35*math.Log2(float64(gpus)+1) + r.Float64()
+	var loadDur float64
+	evalBatches := float64(20 + r.IntN(180))
+	evalPer := math.Max(st/(3*float64(run.GradAccum)), 0.02)
+	evalDur := evalBatches * evalPer
+	if evalDur < 4 {
+		evalBatches = math.Ceil(4 / evalPer)
+	} else if evalDur > 45 {
+		evalBatches = math.Max(10, math.Floor(45/evalPer))
+	}
+	evalDur = evalBatches * evalPer
+	ckptDur := math.Max(2, float64(run.CheckpointBytes)/ckptBW)
+	prepDur := 2 + 1.5*r.Float64()
+	mergeDur := math.Max(1.5, float64(run.ExportBytes)/(agg*4e9))
+	optDur := math.Max(1.5, float64(m.Layers)*between(r, 0.03, 0.09))
+	serDur := math.Max(1.5, float64(run.ExportBytes)/(agg*6e9))
+	writeDur := math.Max(1.5, float64(run.ExportBytes)/(agg*3.5e9))
+	sumDur, transDur := 6+3*r.Float64(), 3+2*r.Float64()
+
+	cycle := o.Cycle
+	if cycle == 0 {
+		cycle = secs(between(r, 300, 600))
+	}
+
+	// Steps in the window and the job around it.
+	nEval := 2 + r.IntN(3)
+	fixed := bannerDur + prepDur + mergeDur + optDur + serDur + writeDur + sumDur + transDur
+	if job == JobPretrain {
+		loadDur = math.Max(3, float64(run.CheckpointBytes)/(ckptBW*1.5))
+	} else {
+		loadDur = math.Max(2, float64(run.ExportBytes)/(agg*2.5e9))
+	}
+	budget := cycle.Seconds() - fixed - loadDur - float64(nEval)*(evalDur+0.6*ckptDur)
+	budget = math.Max(budget, 0.25*cycle.Seconds())
+	shownBudget := int64(math.Max(1, budget/st))
+
+	run.Samples = int64(float64(ds.Tokens) / float64(seq))
+	if job == JobPretrain {
+		var every, shown int64
+		if o.Steps > 0 {
+			shown = o.Steps
+			every = max(1, niceStep((shown+int64(nEval)-1)/int64(nEval)))
+		} else {
+			every = max(1, niceStep(shownBudget/int64(nEval)))
+			shown = every * int64(nEval)
+		}
+		run.EvalEvery = every
+		tpp := between(r, 20, 200)
+		jobTokens := math.Min(tpp*float64(params), float64(ds.Tokens)*4)
+		jobSteps := int64(jobTokens / tokensPerStep)
+		if jobSteps <= shown*3/2 {
+			run.StartStep, run.TotalSteps = 0, shown
+		} else {
+			run.TotalSteps = (jobSteps + every - 1) / every * every
+			run.StartStep = run.TotalSteps - shown
+		}
+		run.EndStep = run.TotalSteps
+		run.StepsPerEpoch = run.Samples / int64(run.GlobalBatch)
+		run.Epochs = int(max(1, (run.TotalSteps+run.StepsPerEpoch-1)/max(1, run.StepsPerEpoch)))
+	} else {
+		epochs := 1 + r.IntN(3)
+		var spe int64
+		if o.Steps > 0 {
+			spe = max(1, (o.Steps+int64(epochs)-1)/int64(epochs))
+		} else {
+			spe = max(2, shownBudget/int64(epochs))
+		}
+		if limit := ds.Samples / int64(run.GlobalBatch); spe > limit && o.Steps == 0 {
+			spe = max(1, limit)
+		}
+		run.Samples = spe*int64(run.GlobalBatch) + int64(r.IntN(run.GlobalBatch))
+		if run.Samples > ds.Samples {
+			run.Samples = spe * int64(run.GlobalBatch)
+		}
+		run.StepsPerEpoch = spe
+		run.Epochs = epochs
+		run.TotalSteps = spe * int64(epochs)
+		if o.Steps > 0 {
+			run.TotalSteps = o.Steps
+		}
+		run.StartStep, run.EndStep = 0, run.TotalSteps
+		run.EvalEvery = spe
+		if epochs == 1 {
+			run.EvalEvery = max(1, (spe+1)/2)
+		}
+	}
+	shown := run.EndStep - run.StartStep
+	run.LogEvery = 1
+	for _, k := range []int64{1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000} {
+		run.LogEvery = k
+		if float64(k)*st >= 2.5 {
+			break
+		}
+	}
+
+	// Learning rate.
+	b := float64(active) / 1e9
+	if job == JobPretrain {
+		switch {
+		case b < 1:
+			run.PeakLR = 6e-4
+		case b < 20:
+			run.PeakLR = 3e-4
+		case b < 150:
+			run.PeakLR = 1.5e-4
+		default:
+			run.PeakLR = 8e-5
+		}
+		if run.StartStep == 0 {
+			run.WarmupSteps = max(1, min(2000, run.TotalSteps/15))
+		} else {
+			run.WarmupSteps = min(8000, max(2000, run.TotalSteps/100))
+		}
+	} else {
+		if b < 3 {
+			run.PeakLR = []float64{5e-5, 1e-4, 2e-4}[r.IntN(3)]
+		} else {
+			run.PeakLR = []float64{1e-5, 2e-5, 3e-5, 5e-5}[r.IntN(4)]
+		}
+		run.WarmupSteps = max(1, run.TotalSteps*3/100)
+	}
+	run.MinLR = run.PeakLR / 10
+
+	// Physics.
+	ph := &p.phys
+	ph.seed = seed
+	ph.pretrain = job == JobPretrain
+	ph.tokensPerStep = tokensPerStep
+	ph.peakLR, ph.minLR = run.PeakLR, run.MinLR
+	ph.warmup, ph.total = run.WarmupSteps, run.TotalSteps
+	ph.stepsPerEpoch = float64(max(1, run.StepsPerEpoch))
+	nEff := float64(active)
+	if m.experts() > 1 {
+		nEff *= 1.6 // a sparse model learns like a denser one than its active count
+	}
+	ph.n = nEff
+	ph.lawE, ph.lawA, ph.lawB, ph.alpha, ph.beta = 1.8172, 482.01, 2085.43, 0.3478, 0.3658
+	ph.lInit = math.Log(float64(m.Vocab)) + between(r, 0.02, 0.12)
+	ph.noisePeriod = math.Max(3, math.Min(40, float64(shown)/25))
+	if job == JobPretrain {
+		ph.floor = ph.lawE + ph.lawA/math.Pow(ph.n, ph.alpha)
+		ph.noiseAmp = between(r, 0.015, 0.035)
+		ph.valGap = between(r, 0.005, 0.025)
+		ph.gnSettle = between(r, 0.18, 0.6)
+		ph.gnCreep = between(r, 0.05, 0.35)
+		ph.spikeMag = between(r, 0.25, 0.9)
+		ph.spikeProb = 0.35
+	} else {
+		ph.ft0 = between(r, 1.5, 2.5) + 0.3/math.Max(0.3, b)
+		ph.floor = ph.ft0 * between(r, 0.45, 0.65)
+		ph.ftTau = between(r, 2, 6)
+		ph.ftEpochDrop = between(r, 0.82, 0.94)
+		ph.noiseAmp = between(r, 0.03, 0.06)
+		ph.valGap = between(r, 0.03, 0.09)
+		ph.overfit = between(r, 0.02, 0.12)
+		ph.gnSettle = between(r, 0.3, 1.2)
+		ph.gnCreep = between(r, 0.0, 0.2)
+		ph.spikeMag = between(r, 0.1, 0.35)
+		ph.spikeProb = 0.2
+	}
+	if run.StartStep == 0 {
+		ph.gnInit = between(r, 6, 40)
+		if job == JobFinetune {
+			ph.gnInit = between(r, 1, 5)
+		}
+	}
+	ph.gnTau = math.Max(2, float64(run.WarmupSteps)/2)
+	ph.spikeBlock = max(8, shown/2)
+	ph.spikeDecay = math.Max(1.5, math.Min(30, float64(shown)/25))
+	run.LossFloor = ph.floor
+
+	// Evaluations: every EvalEvery steps in the window and at its end.
+	for s := (run.StartStep/run.EvalEvery + 1) * run.EvalEvery; s < run.EndStep; s += run.EvalEvery {
+		p.evalSteps = append(p.evalSteps, s)
+	}
+	p.evalSteps = append(p.evalSteps, run.EndStep)
+	best := math.Inf(1)
+	if run.StartStep > 0 {
+		best = ph.val(run.StartStep) // the resumed run's best so far
+	}
+	patience := 0
+	for _, s := range p.evalSteps {
+		v := ph.val(s)
+		e := evalResult{step: s, loss: v, train: ph.base(s)}
+		if v < best-1e-4 {
+			best, e.best, patience = v, true, 0
+		} else {
+			patience++
+		}
+		e.patience = patience
+		e.acc = math.Min(0.92, math.Exp(-0.42*v)*1.05)
+		p.evals = append(p.evals, e)
+	}
+	run.Patience = 3 + r.IntN(3)
+
+	// Timeline.
+	t := time.Duration(0)
+	add := func(k segKind, d float64, total float64) *seg {
+		p.segs = append(p.segs, seg{kind: k, start: t, end: t + secs(d), total: total})
+		t += secs(d)
+		return &p.segs[len(p.segs)-1]
+	}
+	add(segBanner, bannerDur, 0)
+	if job == JobPretrain && run.StartStep > 0 {
+		add(segLoad, loadDur, float64(run.CheckpointBytes))
+	} else if job == JobPretrain {
+		add(segLoad, math.Max(1.5, float64(m.Layers)*0.04), float64(m.Layers))
+	} else {
+		add(segLoad, loadDur, float64(hfShardCount(m)))
+	}
+	add(segPrep, prepDur, 0)
+	prev := run.StartStep
+	for i, s := range p.evalSteps {
+		sg := seg{kind: segTrain, start: t, step0: prev, step1: s, first: i == 0}
+		p.segs = append(p.segs, sg)
+		end := p.stepTime(&p.segs[len(p.segs)-1], s)
+		p.segs[len(p.segs)-1].end = end
+		t = end
+		ev := add(segEval, evalDur, evalBatches)
+		ev.step1, ev.eval = s, i
+		if p.evals[i].best {
+			ck := add(segCkpt, ckptDur, float64(run.CheckpointBytes))
+			ck.step1, ck.eval = s, i
+		}
+		prev = s
+	}
+	p.shards = shardSizes(m)
+	run.Shards = len(p.shards)
+	add(segMerge, mergeDur, float64(run.ExportBytes))
+	add(segOptimize, optDur, float64(m.Layers))
+	add(segSerialize, serDur, float64(run.ExportBytes))
+	add(segWrite, writeDur, float64(run.ExportBytes))
+	add(segSummary, sumDur, 0)
+	add(segTransition, transDur, 0)
+	run.Duration = t
+	for i := range p.segs {
+		sg := &p.segs[i]
+		switch sg.kind {
+		case segLoad:
+			switch {
+			case job == JobPretrain && run.StartStep > 0:
+				sg.label, sg.unit = fmt.Sprintf("Loading checkpoint-%d", run.StartStep), "B"
+			case job == JobPretrain:
+				sg.label, sg.unit = "Initializing weights", "layer"
+			default:
+				sg.label, sg.unit = "Loading checkpoint shards", "it"
+			}
+		case segCkpt:
+			sg.label, sg.unit = fmt.Sprintf("Saving checkpoint-%d", sg.step1), "B"
+		case segMerge:
+			sg.label, sg.unit = "Merging distributed weights", "B"
+		case segOptimize:
+			sg.label, sg.unit = "Optimizing for inference", "layer"
+		case segSerialize:
+			sg.label, sg.unit = "Serializing to safetensors", "B"
+		case segWrite:
+			sg.label, sg.unit = "Writing shards", "B"
+		}
+	}
+	for e := 1; e <= run.Epochs && job == JobFinetune; e++ {
+		p.epochLabels = append(p.epochLabels, fmt.Sprintf("Epoch %d/%d", e, run.Epochs))
+	}
+
+	// Names.
+	tag := "pretrain"
+	if job == JobFinetune {
+		tag = []string{"SFT", "instruct", "chat SFT", "full FT"}[r.IntN(4)]
+	}
+	run.Name = fmt.Sprintf("%s %s %s", m.Name, shortDataset(ds.Name), tag)
+	if r.Float64() < 0.4 {
+		run.Name += fmt.Sprintf(" v%d", 2+r.IntN(4))
+	}
+	run.OutputDir = "./outputs/" + sanitize(run.Name) + "/final/"
+	return p
+}
+
+// stepTime is the virtual time (since the run's start) at which step k of a
+// train segment completes. Steps take StepTime on average with a small
+// smooth jitter (bounded, so steps stay ordered); the first step of the
+// window is slower (compilation, warm caches).
+func (p *runPlan) stepTime(s *seg, k int64) time.Duration {
+	st := p.run.StepTime.Seconds()
+	n0 := valueNoise(p.phys.seed^saltJitter, float64(s.step0), 7)
+	nk := valueNoise(p.phys.seed^saltJitter, float64(k), 7)
+	t := s.start + secs(float64(k-s.step0)*st+st*p.jitter*(nk-n0))
+	if s.first && k > s.step0 {
+		t += p.firstSlow
+	}
+	return t
+}
+
+// stepAt is the last step completed at time t within train segment s.
+func (p *runPlan) stepAt(s *seg, t time.Duration) int64 {
+	if t >= s.end {
+		return s.step1
+	}
+	st := p.run.StepTime.Seconds()
+	off := t - s.start
+	if s.first {
+		off -= p.firstSlow
+	}
+	k := s.step0 + int64(off.Seconds()/st)
+	k = max(s.step0, min(s.step1, k+1))
+	for k > s.step0 && p.stepTime(s, k) > t {
+		k--
+	}
+	for k < s.step1 && p.stepTime(s, k+1) <= t {
+		k++
+	}
+	return k
+}
+
+// stepDur is how long step k took (k > step0 of its segment).
+func (p *runPlan) stepDur(s *seg, k int64) time.Duration {
+	if k <= s.step0 {
+		return p.run.StepTime
+	}
+	return p.stepTime(s, k) - p.stepTime(s, k-1)
+}
