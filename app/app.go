@@ -1,0 +1,172 @@
+// Package app is overfit's session UI: a Bubble Tea v2 model that plays one
+// simulated training run for one terminal, laid out for its size.
+//
+// The model owns a sim.Stream and advances it only from tick messages, by the
+// wall time between ticks times the time-lapse factor. Frames are built with
+// precomputed escape sequences into one reused buffer and cached until the
+// state changes, because in a server hosting thousands of sessions the view is
+// rebuilt for every message.
+package app
+
+import (
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/overfit/overfit/keys"
+	"github.com/overfit/overfit/sim"
+)
+
+// DefaultTick is the time between frames. SPEC §5 wants the screen to change
+// at least twice a second while the renderer's full-screen diff costs ~0.7 ms
+// whatever changed, so the rate is the lowest that keeps two visible updates
+// a second with margin for timer lag; a faster tick would only burn CPU and
+// bandwidth on bars that move a cell at a time.
+const DefaultTick = 450 * time.Millisecond
+
+// maxStep bounds how much wall time one tick may account for, so a session
+// whose process stalled (GC, overload, a laptop lid) does not leap ahead.
+const maxStep = 2 * time.Second
+
+// seekGap is the lag behind live beyond which the model seeks instead of
+// simulating every step in between (joining a run hours in).
+const seekGap = 30 * time.Second
+
+// MinWidth and MinHeight are the smallest terminal the layout supports;
+// below it the model shows a short "terminal too small" message.
+const (
+	MinWidth  = 40
+	MinHeight = 12
+)
+
+// Config is what a session starts from.
+type Config struct {
+	Options sim.Options // validated; Seed and Start always set by the caller
+	Plain   bool        // start in plain mode (log + bars only)
+	// Share is the ssh command prefix for the footer, e.g.
+	// "ssh -t localhost -p 2222"; the footer shows
+	// Share + " -- --join " + the run id.
+	Share         string
+	Width, Height int           // initial size (clamped by the caller already)
+	Tick          time.Duration // time between frames, 0 = DefaultTick
+}
+
+// ShutdownMsg is sent by the server (program.Send) when it shuts down: the
+// model quits.
+type ShutdownMsg struct{ Reason string }
+
+// tickMsg is the only way time reaches the model. gen tells ticks of a
+// stopped loop (pause, live) from the current one.
+type tickMsg struct {
+	at  time.Time
+	gen int
+}
+
+// Model is one session's UI state. *Model implements tea.Model.
+type Model struct {
+	cfg    Config
+	keys   keys.KeyMap
+	stream *sim.Stream
+	runID  string
+	snap   sim.Snapshot
+	events []sim.Event // reused EventsSince buffer
+	next   uint64      // next event Seq to pull
+
+	tick   time.Duration
+	gen    int
+	last   time.Time // wall time of the last tick applied
+	synced bool      // the stream has been put at the run's live position
+	paused bool
+	speed  float64
+
+	width, height int
+	plain         bool
+	showHelp      bool
+	dark          bool
+	profile       colorprofile.Profile
+	theme         theme
+
+	header  headerView
+	log     logPane
+	bars    barsView
+	metrics metricsView
+	gpus    gpuGridView
+	config  configView
+	chart   lossChartView
+	footer  footerView
+	help    helpView
+
+	frame builder // reused frame buffer
+	view  string  // the cached frame
+	dirty bool
+}
+
+// New builds a session's model. It fails only if the options are invalid.
+func New(cfg Config) (*Model, error) {
+	s, err := sim.NewStream(cfg.Options)
+	if err != nil {
+		return nil, fmt.Errorf("start session: %w", err)
+	}
+	m := &Model{
+		cfg:     cfg,
+		keys:    keys.Default(),
+		stream:  s,
+		tick:    cfg.Tick,
+		speed:   speedOf(cfg.Options),
+		width:   cfg.Width,
+		height:  cfg.Height,
+		plain:   cfg.Plain,
+		dark:    true,
+		profile: colorprofile.TrueColor,
+		dirty:   true,
+	}
+	if m.tick <= 0 {
+		m.tick = DefaultTick
+	}
+	m.help.keyMap = m.keys
+	m.theme = newTheme(m.dark, m.profile)
+	m.setStream(s)
+	return m, nil
+}
+
+// speedOf is the options' time-lapse factor (0 means 1).
+func speedOf(o sim.Options) float64 {
+	if o.Speed <= 0 {
+		return 1
+	}
+	return o.Speed
+}
+
+// setStream makes s the session's stream: a new run id for the footer and a
+// fresh log.
+func (m *Model) setStream(s *sim.Stream) {
+	m.stream = s
+	m.runID = sim.EncodeRunID(s.Options())
+	m.footer.SetRun(m.cfg.Share, m.runID)
+	m.log.Reset()
+	m.next = 0
+	m.pull()
+}
+
+// Init asks for the background color (to pick the palette) and starts the
+// clock with an immediate tick, so a joining viewer lands at the run's live
+// position before the first real frame.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.tickNow())
+}
+
+// tickNow delivers a tick at once (start, resume, live).
+func (m *Model) tickNow() tea.Cmd {
+	gen := m.gen
+	return func() tea.Msg { return tickMsg{at: time.Now(), gen: gen} }
+}
+
+// tickCmd schedules the next tick of the current loop.
+func (m *Model) tickCmd() tea.Cmd {
+	gen := m.gen
+	return tea.Tick(m.tick, func(t time.Time) tea.Msg { return tickMsg{at: t, gen: gen} })
+}
+
+// RunID is the id of the run on screen (what the footer shows).
+func (m *Model) RunID() string { return m.runID }

@@ -1,0 +1,67 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/overfit/overfit/sim"
+)
+
+// barsView is the pinned tqdm-style bars under the log, outermost first.
+type barsView struct {
+	w     int
+	color bool // color the filled part (dashboard); plain mode prints as tqdm does
+	bars  []sim.Bar
+	text  []string // formatted once per frame per bar
+}
+
+// SetSize sets the width every bar is formatted to.
+func (v *barsView) SetSize(w int) { v.w = w }
+
+// SetBars takes the live bars of a snapshot and formats them.
+func (v *barsView) SetBars(bars []sim.Bar) {
+	v.bars = bars
+	v.text = v.text[:0]
+	for i := range bars {
+		v.text = append(v.text, bars[i].Format(v.w))
+	}
+}
+
+// Len is the number of bars.
+func (v *barsView) Len() int { return len(v.text) }
+
+// writeRow appends bar i and returns its width.
+func (v *barsView) writeRow(b *builder, th *theme, i int) int {
+	s, w := clip(v.text[i], v.w)
+	if !v.color {
+		b.WriteString(s)
+		return w
+	}
+	// "Training:  42%|████▏     | 420/1000 [...]": paint the fill only.
+	a := strings.IndexByte(s, '|')
+	z := -1
+	if a >= 0 {
+		z = strings.IndexByte(s[a+1:], '|')
+	}
+	if z < 0 {
+		b.WriteString(s)
+		return w
+	}
+	z += a + 1
+	th.bold.write(b, s[:a])
+	b.WriteString("|")
+	th.barFill.write(b, s[a+1:z])
+	b.WriteString(s[z:])
+	return w
+}
+
+// View renders the bars as lines (the sub-view API).
+func (v *barsView) View(th *theme) string {
+	var b builder
+	for i := range v.text {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		v.writeRow(&b, th, i)
+	}
+	return b.String()
+}

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"testing"
+	"time"
+
+	"github.com/overfit/overfit/sim"
+)
+
+// benchView measures building one full frame from scratch (every region
+// rebuilt, as after a tick) for a training session at w×h.
+func benchView(b *testing.B, w, h int, plain bool) {
+	m := modelAt(b, 1, sim.PhaseTrain, w, h)
+	m.plain = plain
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		m.dirty = true
+		_ = m.View()
+	}
+}
+
+func BenchmarkView120x40(b *testing.B)      { benchView(b, 120, 40, false) }
+func BenchmarkView200x60(b *testing.B)      { benchView(b, 200, 60, false) }
+func BenchmarkView80x24(b *testing.B)       { benchView(b, 80, 24, false) }
+func BenchmarkViewPlain120x40(b *testing.B) { benchView(b, 120, 40, true) }
+
+// BenchmarkTickView120x40 is one steady-state frame of a watching session:
+// a tick (advance, pull events, snapshot) and the view it triggers.
+func BenchmarkTickView120x40(b *testing.B) {
+	m := modelAt(b, 1, sim.PhaseTrain, 120, 40)
+	at := m.last
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		at = at.Add(DefaultTick)
+		m.Update(tickMsg{at: at, gen: m.gen})
+		_ = m.View()
+		if m.snap.Phase != sim.PhaseTrain {
+			b.StopTimer()
+			m = modelAt(b, 1, sim.PhaseTrain, 120, 40)
+			at = m.last
+			b.StartTimer()
+		}
+	}
+}
+
+// BenchmarkCachedView is View with nothing changed (a stray key, a focus
+// event): it must cost next to nothing.
+func BenchmarkCachedView(b *testing.B) {
+	m := modelAt(b, 1, sim.PhaseTrain, 120, 40)
+	_ = m.View()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		_ = m.View()
+	}
+}
+
+var _ = time.Second

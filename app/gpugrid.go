@@ -1,0 +1,251 @@
+package app
+
+import (
+	"strconv"
+
+	"github.com/overfit/overfit/sim"
+)
+
+// utilGlyphs draw a GPU's utilization as a bar height; all are one cell wide
+// (block elements, never East-Asian wide), so the renderer can diff them.
+var utilGlyphs = [...]string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}
+
+// gpuGridView is the cluster at a glance: one row per node (or per GPU on a
+// single node), cells colored by health, as many nodes as fit, then "+N".
+type gpuGridView struct {
+	w, h    int
+	gpus    []sim.GPUStat
+	nodes   int
+	perNode int
+	tmp     []byte
+}
+
+// SetSize sets the panel's outer size (borders included).
+func (v *gpuGridView) SetSize(w, h int) { v.w, v.h = w, h }
+
+// SetGPUs takes the snapshot's telemetry (node-major). The snapshot may hold
+// only the first nodes (Snapshot.MaxGPUs): the rest are counted in "+N".
+func (v *gpuGridView) SetGPUs(run *sim.Run, gpus []sim.GPUStat) {
+	v.gpus = gpus
+	v.nodes, v.perNode = 0, 0
+	if run != nil && run.GPUsPerNode > 0 {
+		v.nodes, v.perNode = run.Nodes, run.GPUsPerNode
+	}
+	if v.perNode == 0 || len(gpus) > v.nodes*v.perNode {
+		// Trust the telemetry over the config if they ever disagree.
+		v.nodes, v.perNode = 1, len(gpus)
+	}
+}
+
+// total is how many rows the cluster has (nodes, or GPUs of a single node);
+// have is how many of them the telemetry covers.
+func (v *gpuGridView) total() (total, have int) {
+	if v.perGPU() {
+		return len(v.gpus), len(v.gpus)
+	}
+	if v.perNode == 0 {
+		return 0, 0
+	}
+	return v.nodes, min(v.nodes, len(v.gpus)/v.perNode)
+}
+
+// shown is how many rows get a node (or GPU) of their own; a last "+N"
+// row counts the rest.
+func (v *gpuGridView) shown() int {
+	total, have := v.total()
+	rows := v.h - 2
+	n := min(total, have, rows)
+	if n < total && n == rows {
+		n--
+	}
+	return max(n, 0)
+}
+
+// perGPU says whether rows are GPUs (a single node) rather than nodes.
+func (v *gpuGridView) perGPU() bool { return v.nodes == 1 }
+
+// gpuGridWantRows is the panel's natural height, borders included.
+func gpuGridWantRows(run *sim.Run) int {
+	if run == nil {
+		return 3
+	}
+	if run.Nodes == 1 {
+		return run.GPUsPerNode + 2
+	}
+	return run.Nodes + 2
+}
+
+// writeRow appends row i of the panel (exactly w cells).
+func (v *gpuGridView) writeRow(b *builder, th *theme, i int) {
+	switch i {
+	case 0:
+		extra := ""
+		if v.nodes > 0 {
+			d := strconv.AppendInt(v.tmp[:0], int64(v.nodes), 10)
+			d = append(d, " node"...)
+			if v.nodes != 1 {
+				d = append(d, 's')
+			}
+			d = append(d, " · "...)
+			d = strconv.AppendInt(d, int64(v.nodes*v.perNode), 10)
+			d = append(d, " GPUs"...)
+			v.tmp = d
+			extra = string(d)
+		}
+		boxTop(b, th, v.w, "GPUs", extra)
+		return
+	case v.h - 1:
+		boxBottom(b, th, v.w)
+		return
+	}
+	inner := v.w - 4
+	boxSide(b, th)
+	b.WriteByte(' ')
+	row := i - 1
+	total, _ := v.total()
+	shown := v.shown()
+	var used int
+	switch {
+	case row > shown || (row == shown && shown >= total):
+	case row == shown:
+		d := append(v.tmp[:0], '+')
+		d = strconv.AppendInt(d, int64(total-row), 10)
+		if v.perGPU() {
+			d = append(d, " GPUs"...)
+		} else {
+			d = append(d, " nodes"...)
+		}
+		v.tmp = d
+		s, w := clip(string(d), inner)
+		th.dim.write(b, s)
+		used = w
+	case v.perGPU():
+		used = v.writeGPU(b, th, &v.gpus[row], inner)
+	default:
+		used = v.writeNode(b, th, row, inner)
+	}
+	spaces(b, inner-used)
+	b.WriteByte(' ')
+	boxSide(b, th)
+}
+
+// writeNode appends "node03 ▇▇▇▇▇▇▇▇  98%  71C  612W  61.2G" within room.
+func (v *gpuGridView) writeNode(b *builder, th *theme, node, room int) int {
+	gs := v.gpus[node*v.perNode : (node+1)*v.perNode]
+	d := append(v.tmp[:0], "node"...)
+	if node < 10 {
+		d = append(d, '0')
+	}
+	d = strconv.AppendInt(d, int64(node), 10)
+	label := string(d)
+	if len(label)+1+len(gs) > room {
+		label = label[4:]
+	}
+	if len(label)+1+len(gs) > room {
+		v.tmp = d
+		return 0
+	}
+	th.dim.write(b, label)
+	b.WriteByte(' ')
+	w := len(label) + 1
+	var util, temp, power float64
+	var mem int
+	worst := sim.HealthOK
+	for k := range gs {
+		g := &gs[k]
+		th.health[min(int(g.Health), 2)].write(b, utilGlyph(g.Util))
+		util += g.Util
+		power += g.PowerW
+		temp = max(temp, g.TempC)
+		mem = max(mem, g.MemUsedMiB)
+		worst = max(worst, g.Health)
+	}
+	w += len(gs)
+	n := float64(len(gs))
+	fields := [4][]byte{}
+	fields[0] = append(appendFixed(nil, util/n*100, 0), '%')
+	fields[1] = append(appendFixed(nil, temp, 0), 'C')
+	fields[2] = append(appendFixed(nil, power/n, 0), 'W')
+	fields[3] = append(appendGiB(nil, mem), 'G')
+	widths := [4]int{5, 5, 6, 7}
+	for k, f := range fields {
+		if w+widths[k] > room {
+			break
+		}
+		spaces(b, widths[k]-len(f))
+		pt := paint("")
+		if k == 1 {
+			pt = th.health[min(int(worst), 2)]
+		}
+		pt.write(b, string(f))
+		w += widths[k]
+	}
+	v.tmp = d
+	return w
+}
+
+// writeGPU appends "GPU3 ████████  98%  71C  612/700W  61.2/80.0G" within room.
+func (v *gpuGridView) writeGPU(b *builder, th *theme, g *sim.GPUStat, room int) int {
+	d := append(v.tmp[:0], "GPU"...)
+	d = strconv.AppendInt(d, int64(g.Local), 10)
+	label := string(d)
+	if len(label) > room {
+		return 0
+	}
+	th.dim.write(b, label)
+	w := len(label)
+	// A short utilization meter, scaled to the room left.
+	meter := min(10, room-w-1-34)
+	if meter >= 4 {
+		b.WriteByte(' ')
+		full := int(g.Util*float64(meter) + 0.5)
+		var m builder
+		repeat(&m, "█", full)
+		th.health[min(int(g.Health), 2)].write(b, m.String())
+		m.Reset()
+		repeat(&m, "░", meter-full)
+		th.dim.write(b, m.String())
+		w += 1 + meter
+	}
+	fields := [4][]byte{}
+	fields[0] = append(appendFixed(nil, g.Util*100, 0), '%')
+	fields[1] = append(appendFixed(nil, g.TempC, 0), 'C')
+	f := appendFixed(nil, g.PowerW, 0)
+	f = append(f, '/')
+	fields[2] = append(appendFixed(f, g.PowerCapW, 0), 'W')
+	f = appendGiB(nil, g.MemUsedMiB)
+	f = append(f, '/')
+	fields[3] = append(appendGiB(f, g.MemTotalMiB), 'G')
+	widths := [4]int{5, 5, 11, 13}
+	for k, f := range fields {
+		if w+widths[k] > room {
+			break
+		}
+		spaces(b, widths[k]-len(f))
+		pt := paint("")
+		if k == 1 {
+			pt = th.health[min(int(g.Health), 2)]
+		}
+		pt.write(b, string(f))
+		w += widths[k]
+	}
+	v.tmp = d
+	return w
+}
+
+func utilGlyph(u float64) string {
+	i := int(u*float64(len(utilGlyphs)) - 0.001)
+	return utilGlyphs[max(0, min(i, len(utilGlyphs)-1))]
+}
+
+// View renders the panel (the sub-view API).
+func (v *gpuGridView) View(th *theme) string {
+	var b builder
+	for i := range v.h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		v.writeRow(&b, th, i)
+	}
+	return b.String()
+}

@@ -1,0 +1,297 @@
+package app
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/overfit/overfit/sim"
+)
+
+// phaseNames are the pipeline's stages; validation and checkpoints share
+// VALID, and the pause before the next run still shows SUMMARY.
+var phaseNames = [...]string{"INIT", "TRAIN", "VALID", "EXPORT", "SUMMARY"}
+
+func phaseIndex(p sim.Phase) int {
+	if int(p) >= len(phaseNames) {
+		return len(phaseNames) - 1
+	}
+	return int(p)
+}
+
+// headerView is the top of the dashboard: who is training what on which
+// cluster, the clocks and badges, and the phase pipeline with the step.
+type headerView struct {
+	w, rows int
+	// idCache holds the identity part (run name, model, cluster), which only
+	// changes with the run or the room it gets.
+	idRun   *sim.Run
+	idRoom  int
+	idText  string
+	idWidth int
+	tmp     []byte
+}
+
+// SetSize sets the width and the rows (1 or 2) the header gets.
+func (v *headerView) SetSize(w, rows int) { v.w, v.rows = w, rows }
+
+// headerState is everything the header shows that changes during a run.
+type headerState struct {
+	snap   *sim.Snapshot
+	speed  float64
+	paused bool
+}
+
+// writeRow appends header row i and returns its width.
+func (v *headerView) writeRow(b *builder, th *theme, st *headerState, i int) int {
+	if i == 1 {
+		return v.writePipelineRow(b, th, st)
+	}
+	// Right side first: it is what changes, and it has priority.
+	var right builder
+	rw := v.writeClocks(&right, th, st, v.w-10)
+	room := v.w - rw
+	if rw > 0 {
+		room -= 2 // a gap before the right side
+	}
+	lw := v.writeIdentity(b, th, st.snap.Run, room)
+	pad := v.w - lw - rw
+	spaces(b, pad)
+	b.WriteString(right.String())
+	return lw + pad + rw
+}
+
+// writeClocks appends the badges, clocks (and the phase on one-row headers)
+// within room cells and returns the width used.
+func (v *headerView) writeClocks(b *builder, th *theme, st *headerState, room int) int {
+	type part struct {
+		text string
+		pt   paint
+		pad  bool // badge: padded with spaces inside its background
+	}
+	var parts [6]part
+	n := 0
+	if st.paused {
+		parts[n] = part{"PAUSED", th.pauseBadge, true}
+		n++
+	}
+	if st.speed != 1 {
+		v.tmp = appendSpeed(v.tmp[:0], st.speed)
+		parts[n] = part{string(v.tmp), th.badge, true}
+		n++
+	}
+	if v.rows == 1 {
+		parts[n] = part{phaseNames[phaseIndex(st.snap.Phase)], th.phaseNow, true}
+		n++
+	}
+	v.tmp = append(appendClock(append(v.tmp[:0], "elapsed "...), st.snap.RunElapsed), ' ')
+	elapsed := string(v.tmp)
+	v.tmp = appendClock(append(v.tmp[:0], "ETA "...), st.snap.RunETA)
+	eta := string(v.tmp)
+	parts[n] = part{elapsed, th.dim, false}
+	parts[n+1] = part{eta, th.dim, false}
+	n += 2
+	// Drop from the least important end until it fits: ETA, elapsed, badges.
+	total := func(k int) int {
+		w := 0
+		for _, p := range parts[:k] {
+			w += width(p.text) + 1
+			if p.pad {
+				w += 2
+			}
+		}
+		return w
+	}
+	for n > 0 && total(n) > room {
+		n--
+	}
+	w := 0
+	for _, p := range parts[:n] {
+		if p.pad {
+			p.pt.write(b, " "+p.text+" ")
+			w += width(p.text) + 2
+		} else {
+			p.pt.write(b, p.text)
+			w += width(p.text)
+		}
+		b.WriteByte(' ')
+		w++
+	}
+	return w
+}
+
+// writeIdentity appends " overfit  run-name · Model 8.03B · 2x8 H100 80GB"
+// within room cells and returns the width used.
+func (v *headerView) writeIdentity(b *builder, th *theme, run *sim.Run, room int) int {
+	if room <= 0 {
+		return 0
+	}
+	if run != v.idRun || room != v.idRoom {
+		v.idRun, v.idRoom = run, room
+		v.idText, v.idWidth = buildIdentity(th, run, room)
+	}
+	b.WriteString(v.idText)
+	return v.idWidth
+}
+
+// invalidate drops cached text (theme change).
+func (v *headerView) invalidate() { v.idRun = nil }
+
+func buildIdentity(th *theme, run *sim.Run, room int) (string, int) {
+	var b builder
+	w := 0
+	brand := " overfit "
+	// On narrow terminals the run's name says more than the brand.
+	if run == nil || room >= len(brand)+1+min(width(run.Name), 24) {
+		if room < len(brand) {
+			return "", 0
+		}
+		th.badge.write(&b, brand)
+		w += len(brand)
+	}
+	if run == nil {
+		return b.String(), w
+	}
+	segs := [3]string{run.Name, modelLabel(run), clusterLabel(run)}
+	for i, s := range segs {
+		sep := " "
+		if i > 0 {
+			sep = " · "
+		}
+		sw := width(sep) + width(s)
+		if w+sw > room {
+			// The run name is worth a cut version; the rest is all or nothing.
+			if i == 0 && room-w-1 >= 8 {
+				c, cw := clipTail(s, room-w-1)
+				b.WriteString(" ")
+				th.bold.write(&b, c)
+				w += 1 + cw
+			}
+			break
+		}
+		th.dim.write(&b, sep)
+		if i == 0 {
+			th.bold.write(&b, s)
+		} else {
+			b.WriteString(s)
+		}
+		w += sw
+	}
+	return b.String(), w
+}
+
+// modelLabel is "Llama-3-8B 8.03B" or "Mixtral-8x7B 46.7B (12.9B active)";
+// just the size when the run's name already says which model.
+func modelLabel(r *sim.Run) string {
+	var d []byte
+	if strings.Contains(strings.ToLower(r.Name), strings.ToLower(r.Model.Name)) {
+		d = appendSI(d, float64(r.Params), 2)
+		d = append(d, " params"...)
+	} else {
+		d = append(d, r.Model.Name...)
+		d = append(d, ' ')
+		d = appendSI(d, float64(r.Params), 2)
+	}
+	if r.ActiveParams > 0 && r.ActiveParams < r.Params {
+		d = append(d, " ("...)
+		d = appendSI(d, float64(r.ActiveParams), 1)
+		d = append(d, " active)"...)
+	}
+	return string(d)
+}
+
+// clusterLabel is "2x8 H100 80GB HBM3" (an ASCII x: "×" is kept for the
+// time-lapse badge).
+func clusterLabel(r *sim.Run) string {
+	var d []byte
+	d = strconv.AppendInt(d, int64(r.Nodes), 10)
+	d = append(d, 'x')
+	d = strconv.AppendInt(d, int64(r.GPUsPerNode), 10)
+	d = append(d, ' ')
+	d = append(d, strings.TrimPrefix(strings.TrimPrefix(r.GPU.Name, "NVIDIA "), "AMD ")...)
+	return string(d)
+}
+
+// writePipelineRow appends "INIT ▸ TRAIN ▸ VALID ▸ EXPORT ▸ SUMMARY" with the
+// current stage highlighted, and the step/epoch on the right when room.
+func (v *headerView) writePipelineRow(b *builder, th *theme, st *headerState) int {
+	cur := phaseIndex(st.snap.Phase)
+	sep := " ▸ "
+	full := 2 // the highlight's padding
+	for i, n := range phaseNames {
+		if i > 0 {
+			full += 3
+		}
+		full += len(n)
+	}
+	w := 0
+	b.WriteByte(' ')
+	w++
+	if full+1 > v.w {
+		sep = "▸"
+		full -= 2 * (len(phaseNames) - 1)
+	}
+	if full+1 > v.w {
+		// Too narrow for the pipeline: the stage and its number.
+		s := phaseNames[cur]
+		th.phaseNow.write(b, " "+s+" ")
+		w += len(s) + 2
+		suffix := " " + strconv.Itoa(cur+1) + "/" + strconv.Itoa(len(phaseNames))
+		if w+len(suffix) <= v.w {
+			th.dim.write(b, suffix)
+			w += len(suffix)
+		}
+	} else {
+		for i, n := range phaseNames {
+			if i > 0 {
+				th.dim.write(b, sep)
+				w += width(sep)
+			}
+			switch {
+			case i < cur:
+				th.phaseDone.write(b, n)
+				w += len(n)
+			case i == cur:
+				th.phaseNow.write(b, " "+n+" ")
+				w += len(n) + 2
+			default:
+				th.phaseNext.write(b, n)
+				w += len(n)
+			}
+		}
+	}
+	// Right: step and epoch, when there is room.
+	m := &st.snap.Metrics
+	if m.TotalSteps > 0 {
+		d := append(v.tmp[:0], "step "...)
+		d = appendCount(d, m.Step)
+		d = append(d, '/')
+		d = appendCount(d, m.TotalSteps)
+		if run := st.snap.Run; run != nil && run.Epochs > 0 {
+			d = append(d, " · epoch "...)
+			d = appendFixed(d, m.Epoch, 2)
+			d = append(d, '/')
+			d = strconv.AppendInt(d, int64(run.Epochs), 10)
+		}
+		d = append(d, ' ')
+		v.tmp = d
+		rw := width(string(d))
+		if w+2+rw <= v.w {
+			spaces(b, v.w-w-rw)
+			th.dim.write(b, string(d))
+			return v.w
+		}
+	}
+	return w
+}
+
+// View renders the header rows (the sub-view API).
+func (v *headerView) View(th *theme, st *headerState) string {
+	var b builder
+	for i := range v.rows {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		v.writeRow(&b, th, st, i)
+	}
+	return b.String()
+}

@@ -1,0 +1,208 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/overfit/overfit/sim"
+)
+
+// phaseSeeds are the runs the layout tests look at: different models,
+// clusters and log styles.
+var phaseSeeds = []uint64{1, 2, 3}
+
+// modelAt returns a session of run seed at the given phase, some way into
+// it so the log and the bars are populated.
+func modelAt(t testing.TB, seed uint64, ph sim.Phase, w, h int) *Model {
+	t.Helper()
+	m := newTestModel(t, testOptions(seed), w, h)
+	// The whole cycle is minutes long; a virtual day is a safe bound.
+	for i := 0; m.snap.Phase != ph; i++ {
+		if i > 24*3600 {
+			t.Fatalf("seed %d never reached phase %v", seed, ph)
+		}
+		m.stream.Advance(time.Second)
+		m.pull()
+	}
+	into := 20 * time.Second
+	for i := time.Duration(0); i < into && m.snap.Phase == ph; i += time.Second {
+		m.stream.Advance(time.Second)
+		m.pull()
+	}
+	return m
+}
+
+var allPhases = []sim.Phase{sim.PhaseInit, sim.PhaseTrain, sim.PhaseValidate, sim.PhaseExport, sim.PhaseSummary, sim.PhaseTransition}
+
+// sweepSizes is a coarse grid plus the edges of every layout decision.
+func sweepSizes() (ws, hs []int) {
+	ws = []int{20, 21, 30, 39, 40, 41, 45, 50, 60, 70, 79, 80, 81, 99, 100, 101, 110, 120, 140, 160, 180, 200, 240, 280, 299, 300}
+	hs = []int{6, 7, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 24, 30, 40, 50, 60, 80, 99, 100}
+	return
+}
+
+func TestSizeSweep(t *testing.T) {
+	ws, hs := sweepSizes()
+	for _, ph := range allPhases {
+		for _, seed := range phaseSeeds {
+			m := modelAt(t, seed, ph, 120, 40)
+			for _, w := range ws {
+				for _, h := range hs {
+					for _, variant := range []string{"dashboard", "plain", "help", "plain+help", "paused×8"} {
+						m.plain = strings.HasPrefix(variant, "plain")
+						m.showHelp = strings.HasSuffix(variant, "help")
+						m.paused = variant == "paused×8"
+						m.speed = 1
+						if m.paused {
+							m.speed = 8
+						}
+						m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+						m.dirty = true
+						ctx := fmt.Sprintf("seed %d phase %v %dx%d %s", seed, ph, w, h, variant)
+						f := frame(m)
+						checkFrame(t, f, w, h, ctx)
+						small := w < MinWidth || h < MinHeight
+						if got := strings.Contains(f, "too small"); got != small {
+							t.Fatalf("%s: too-small notice %v, want %v", ctx, got, small)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestTooSmallNotice(t *testing.T) {
+	m := newTestModel(t, testOptions(1), 39, 12)
+	f := plainFrame(m)
+	if !strings.Contains(f, "terminal too small") || !strings.Contains(f, "need 40×12") {
+		t.Fatalf("notice missing:\n%s", f)
+	}
+	checkFrame(t, frame(m), 39, 12, "39x12")
+	// Still one notice, wrapped, when very narrow.
+	m.Update(tea.WindowSizeMsg{Width: 12, Height: 6})
+	f = plainFrame(m)
+	checkFrame(t, frame(m), 12, 6, "12x6")
+	if !strings.Contains(f, "40×12") {
+		t.Fatalf("wrapped notice lost the size:\n%s", f)
+	}
+}
+
+func TestDashboardRegions(t *testing.T) {
+	m := modelAt(t, 1, sim.PhaseTrain, 120, 40)
+	f := plainFrame(m)
+	run := m.snap.Run
+	for _, want := range []string{run.Name, run.Model.Name, "TRAIN", "INIT", "SUMMARY", "metrics", "loss", "GPUs", "--join " + m.RunID(), "elapsed", "ETA"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("120x40 training frame lacks %q", want)
+		}
+	}
+	// The pinned bars are the last rows above the footer, as the sim formats them.
+	lines := strings.Split(f, "\n")
+	bars := m.snap.Bars
+	if len(bars) == 0 {
+		t.Fatal("no bars in training")
+	}
+	for i := range bars {
+		row := lines[len(lines)-1-len(bars)+i]
+		label := bars[i].Label
+		if !strings.HasPrefix(row, label) {
+			t.Errorf("row %q is not bar %q", row, label)
+		}
+	}
+	// Narrow: no side column, a metrics strip instead.
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	f = plainFrame(m)
+	if strings.Contains(f, "╭") {
+		t.Errorf("80x24 has side boxes:\n%s", f)
+	}
+	if !strings.Contains(f, "loss ") {
+		t.Errorf("80x24 lacks the metrics strip:\n%s", f)
+	}
+}
+
+func TestPlainModeIsOnlyLogAndBars(t *testing.T) {
+	m := modelAt(t, 2, sim.PhaseTrain, 100, 30)
+	m.Update(press("v"))
+	f := plainFrame(m)
+	var want []string
+	for i := 0; i < m.log.Len(); i++ {
+		want = append(want, m.log.line(i).text)
+	}
+	for i := range m.snap.Bars {
+		want = append(want, m.snap.Bars[i].Format(100))
+	}
+	// Every row is a (wrapped) piece of a log line or a bar.
+	all := strings.Join(want, "\n")
+	for i, row := range strings.Split(f, "\n") {
+		if row == "" {
+			continue
+		}
+		if !strings.Contains(all, row) {
+			t.Fatalf("plain row %d %q is neither a log line nor a bar", i, row)
+		}
+	}
+	if ansi.Strip(frame(m)) != f {
+		t.Fatal("unreachable")
+	}
+}
+
+func TestExportShowsFourBars(t *testing.T) {
+	m := modelAt(t, 1, sim.PhaseExport, 120, 40)
+	f := plainFrame(m)
+	found := 0
+	for _, b := range m.snap.Bars {
+		if strings.Contains(f, b.Label) {
+			found++
+		}
+	}
+	if found != len(m.snap.Bars) || found == 0 {
+		t.Fatalf("export shows %d of %d bars:\n%s", found, len(m.snap.Bars), f)
+	}
+}
+
+func TestGPUGridCollapsesNodes(t *testing.T) {
+	run := &sim.Run{Nodes: 16, GPUsPerNode: 8, GPU: sim.GPUType{Name: "NVIDIA H100 80GB HBM3", MemMiB: 81559}}
+	gpus := make([]sim.GPUStat, 16*8)
+	for i := range gpus {
+		gpus[i] = sim.GPUStat{Node: i / 8, Local: i % 8, Util: 0.97, TempC: 70, MemUsedMiB: 60000, MemTotalMiB: 81559, PowerW: 600, PowerCapW: 700, Health: sim.Health(i % 3)}
+	}
+	var v gpuGridView
+	v.SetSize(44, 8)
+	v.SetGPUs(run, gpus)
+	th := newTheme(true, 0)
+	out := v.View(&th)
+	if !strings.Contains(out, "+11 nodes") || !strings.Contains(out, "node04") || strings.Contains(out, "node05") {
+		t.Fatalf("16 nodes in 6 rows should show 5 nodes then +11:\n%s", out)
+	}
+	checkFrame(t, out, 44, 8, "gpu grid")
+}
+
+func TestLossChartFitsExactly(t *testing.T) {
+	var pts, val []sim.LossPoint
+	for i := int64(0); i < 500; i++ {
+		pts = append(pts, sim.LossPoint{Step: 1000 + i, Loss: 3 - float64(i)/400})
+		if i%100 == 99 {
+			val = append(val, sim.LossPoint{Step: 1000 + i, Loss: 3.02 - float64(i)/400})
+		}
+	}
+	th := newTheme(true, 0)
+	for _, w := range []int{20, 30, 44, 61, 72} {
+		for _, h := range []int{3, 4, 6, 9, 20, 40} {
+			var v lossChartView
+			v.SetSize(w, h)
+			v.SetHistory(&th, pts, val)
+			out := v.View(&th)
+			checkFrame(t, out, w, h, fmt.Sprintf("chart %dx%d", w, h))
+			for i, l := range strings.Split(out, "\n") {
+				if ansi.StringWidth(l) != w {
+					t.Fatalf("chart %dx%d row %d is %d wide", w, h, i, ansi.StringWidth(l))
+				}
+			}
+		}
+	}
+}

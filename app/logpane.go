@@ -1,0 +1,228 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/overfit/overfit/sim"
+)
+
+// logCap bounds the lines a session keeps: more than the tallest screen
+// (100 rows) needs, small enough that a session's log costs a few tens of KB.
+const logCap = 512
+
+// logLine is one event, formatted once when it arrives.
+type logLine struct {
+	text     string // Event.String(): what a terminal would print
+	level    sim.Level
+	pre      int  // bytes before the event's own text (timestamp, level, rank)
+	lvS, lvE int  // the level word inside the prefix; lvE == 0 if none
+	ascii    bool // bytes == cells, so cutting and wrapping are byte slices
+	cells    int
+}
+
+// rowRef says which part of which line a screen row shows.
+type rowRef struct {
+	line int // index into the ring, oldest = 0; -1 = blank row
+	off  int // wrapped row within the line
+}
+
+// logPane is a terminal-like scrollback: the newest lines at the bottom, top
+// aligned until it fills, long lines cut (dashboard) or wrapped (plain).
+type logPane struct {
+	ring    [logCap]logLine
+	head, n int // ring[head] is the oldest of n lines
+	w, h    int
+	wrap    bool
+	rows    []rowRef
+	laidOut bool
+}
+
+// SetSize sets the pane's cells.
+func (p *logPane) SetSize(w, h int) {
+	if w != p.w || h != p.h {
+		p.w, p.h = w, h
+		p.laidOut = false
+	}
+}
+
+// SetWrap chooses wrapping (plain mode) or cutting (dashboard) of long lines.
+func (p *logPane) SetWrap(wrap bool) {
+	if wrap != p.wrap {
+		p.wrap = wrap
+		p.laidOut = false
+	}
+}
+
+// Reset forgets every line (a seek or a new run).
+func (p *logPane) Reset() {
+	p.head, p.n = 0, 0
+	p.laidOut = false
+}
+
+// Len is the number of lines held.
+func (p *logPane) Len() int { return p.n }
+
+// line returns the i-th oldest line held.
+func (p *logPane) line(i int) *logLine { return &p.ring[(p.head+i)%logCap] }
+
+// Push appends one event, dropping the oldest line when full.
+func (p *logPane) Push(e *sim.Event) {
+	var l *logLine
+	if p.n < logCap {
+		l = &p.ring[(p.head+p.n)%logCap]
+		p.n++
+	} else {
+		l = &p.ring[p.head]
+		p.head = (p.head + 1) % logCap
+	}
+	s := sanitize(e.String())
+	*l = logLine{text: s, level: e.Level, ascii: isASCII(s)}
+	l.cells = width(s)
+	if strings.HasSuffix(s, e.Text) {
+		l.pre = len(s) - len(e.Text)
+	}
+	// The level word is looked for only in the prefix (or the first bytes
+	// when the prefix is unknown), so a message that merely mentions
+	// "ERROR" is not colored as one.
+	scope := s[:l.pre]
+	if l.pre == 0 {
+		scope = s[:min(len(s), 48)]
+	}
+	for _, w := range [...]string{"WARNING", "ERROR", "INFO", "DEBUG", "WARN"} {
+		if i := strings.Index(scope, w); i >= 0 {
+			l.lvS, l.lvE = i, i+len(w)
+			break
+		}
+	}
+	p.laidOut = false
+}
+
+// rowsOf is how many screen rows line l takes at the pane's width.
+func (p *logPane) rowsOf(l *logLine) int {
+	if !p.wrap || p.w <= 0 || l.cells <= p.w {
+		return 1
+	}
+	return (l.cells + p.w - 1) / p.w
+}
+
+// layout maps each of the pane's rows to a line part. With fewer rows than
+// the pane holds, the text sits at the top like a fresh terminal.
+func (p *logPane) layout() {
+	h := p.h
+	if p.laidOut && len(p.rows) == h {
+		return
+	}
+	p.rows = p.rows[:0]
+	// Walk back from the newest line until h rows are covered.
+	need, first, firstSkip := h, p.n, 0
+	for first > 0 && need > 0 {
+		r := p.rowsOf(p.line(first - 1))
+		first--
+		if r > need {
+			firstSkip = r - need
+			need = 0
+			break
+		}
+		need -= r
+	}
+	for i := first; i < p.n; i++ {
+		r := p.rowsOf(p.line(i))
+		off := 0
+		if i == first {
+			off = firstSkip
+		}
+		for ; off < r; off++ {
+			p.rows = append(p.rows, rowRef{line: i, off: off})
+		}
+	}
+	for len(p.rows) < h {
+		p.rows = append(p.rows, rowRef{line: -1})
+	}
+	p.laidOut = true
+}
+
+// used is how many of the pane's rows hold text.
+func (p *logPane) used() int {
+	p.layout()
+	n := 0
+	for _, r := range p.rows {
+		if r.line >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// writeRow appends row i clipped to the pane's width and returns its width.
+func (p *logPane) writeRow(b *builder, th *theme, i int) int {
+	p.layout()
+	r := p.rows[i]
+	if r.line < 0 {
+		return 0
+	}
+	l := p.line(r.line)
+	from, to := r.off*p.w, (r.off+1)*p.w
+	if to > l.cells {
+		to = l.cells
+	}
+	if !l.ascii {
+		// Rare (a bar glyph or an arrow in a message): one color for the
+		// row, cut by cells.
+		s := cut(l.text, from, to)
+		bodyPaint(th, l.level).write(b, s)
+		return width(s)
+	}
+	s := l.text
+	seg := func(a, z int, pt paint) {
+		a, z = max(a, from), min(z, to)
+		if a < z {
+			pt.write(b, s[a:z])
+		}
+	}
+	if l.lvE > 0 {
+		seg(0, l.lvS, th.dim)
+		seg(l.lvS, l.lvE, levelPaint(th, l.level))
+		seg(l.lvE, l.pre, th.dim)
+	} else {
+		seg(0, l.pre, th.dim)
+	}
+	seg(l.pre, len(s), bodyPaint(th, l.level))
+	return to - from
+}
+
+// View renders the pane as h lines (the sub-view API; the root writes rows
+// straight into its frame instead).
+func (p *logPane) View(th *theme) string {
+	var b builder
+	for i := range p.h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		p.writeRow(&b, th, i)
+	}
+	return b.String()
+}
+
+func levelPaint(th *theme, l sim.Level) paint {
+	switch l {
+	case sim.LevelWarning:
+		return th.warn
+	case sim.LevelError:
+		return th.err
+	case sim.LevelDebug:
+		return th.dim
+	}
+	return th.info
+}
+
+func bodyPaint(th *theme, l sim.Level) paint {
+	switch l {
+	case sim.LevelWarning:
+		return th.warn
+	case sim.LevelError:
+		return th.err
+	case sim.LevelDebug:
+		return th.dim
+	}
+	return ""
+}

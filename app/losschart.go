@@ -1,0 +1,242 @@
+package app
+
+import (
+	"math"
+	"strings"
+
+	"github.com/guptarohit/asciigraph"
+	"github.com/overfit/overfit/sim"
+)
+
+// lossChartView plots the run's loss history with asciigraph. The history is
+// resampled here onto exactly one point per plot column (train and validation
+// on the same step axis), so asciigraph draws without interpolating and the
+// chart's size is known before drawing: labels + axis + columns = width.
+type lossChartView struct {
+	w, h int
+	// cache key: the chart is redrawn only when the history or size changes.
+	keyN, keyVN int
+	keyLast     sim.LossPoint
+	keyW, keyH  int
+	lines       []string // styled, exactly inner width each
+	caption     string
+	extra       string
+	train, val  []float64
+	tmp         []byte
+	valid       bool
+}
+
+// SetSize sets the panel's outer size (borders included).
+func (v *lossChartView) SetSize(w, h int) { v.w, v.h = w, h }
+
+// invalidate drops the cached drawing (theme change).
+func (v *lossChartView) invalidate() { v.valid = false }
+
+// SetHistory redraws the chart if the history or size changed.
+func (v *lossChartView) SetHistory(th *theme, loss, val []sim.LossPoint) {
+	var last sim.LossPoint
+	if len(loss) > 0 {
+		last = loss[len(loss)-1]
+	}
+	if v.valid && len(loss) == v.keyN && len(val) == v.keyVN && last == v.keyLast && v.w == v.keyW && v.h == v.keyH {
+		return
+	}
+	v.keyN, v.keyVN, v.keyLast, v.keyW, v.keyH = len(loss), len(val), last, v.w, v.h
+	v.valid = true
+	v.draw(th, loss, val)
+}
+
+func (v *lossChartView) draw(th *theme, loss, val []sim.LossPoint) {
+	inner := v.w - 4
+	rows := v.h - 3 // borders and the step caption
+	v.lines = v.lines[:0]
+	v.extra = ""
+	if len(loss) > 0 {
+		d := append(v.tmp[:0], "train "...)
+		d = appendFixed(d, loss[len(loss)-1].Loss, 4)
+		if len(val) > 0 {
+			d = append(d, " · val "...)
+			d = appendFixed(d, val[len(val)-1].Loss, 4)
+		}
+		v.tmp = d
+		v.extra = string(d)
+	}
+	if len(loss) < 5 || rows < 2 || inner < 16 {
+		v.caption = "waiting for the first steps"
+		return
+	}
+	s0, s1 := loss[0].Step, loss[len(loss)-1].Step
+	if s1 <= s0 {
+		v.caption = "waiting for the first steps"
+		return
+	}
+	// Label precision from the value range: enough decimals that adjacent
+	// rows differ, as few as possible so the plot keeps its width.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range loss {
+		lo, hi = min(lo, p.Loss), max(hi, p.Loss)
+	}
+	for _, p := range val {
+		lo, hi = min(lo, p.Loss), max(hi, p.Loss)
+	}
+	// A nearly flat history (a resumed run's first steps) is drawn on a
+	// range of at least a thousandth per row, so labels stay distinct.
+	if span := 0.001 * float64(rows); hi-lo < span {
+		mid := (hi + lo) / 2
+		lo, hi = mid-span/2, mid+span/2
+	}
+	prec := 2
+	if (hi-lo)/float64(rows) < 0.01 {
+		prec = 3
+	}
+	if hi >= 10 {
+		prec--
+	}
+	labelW := max(len(appendFixed(v.tmp[:0], hi, prec)), len(appendFixed(v.tmp[:0], lo, prec)))
+	// asciigraph draws a label cell of labelW+1, the axis, then one column
+	// per point after the first.
+	cols := inner - labelW - 1
+	v.train = resample(v.train[:0], loss, s0, s1, cols)
+	v.val = resample(v.val[:0], val, s0, s1, cols)
+	series := [][]float64{v.train}
+	hasVal := false
+	for _, x := range v.val {
+		if !math.IsNaN(x) {
+			hasVal = true
+			break
+		}
+	}
+	if hasVal {
+		series = append(series, v.val)
+	}
+	plot := plotFit(series, rows, prec, labelW, lo, hi)
+	d := append(v.tmp[:0], "step "...)
+	d = appendCount(d, s0)
+	d = append(d, " → "...)
+	d = appendCount(d, s1)
+	v.tmp = d
+	v.caption = string(d)
+	for _, l := range plot {
+		v.lines = append(v.lines, styleChartLine(th, l, inner, hasVal))
+	}
+}
+
+// plotFit draws with asciigraph, which sizes the plot from the value range
+// (rows+1 lines, give or take one from rounding): ask for fewer rows until
+// the result fits.
+func plotFit(series [][]float64, rows, prec, labelW int, lo, hi float64) []string {
+	for ask := rows - 1; ask >= 1; ask-- {
+		out := asciigraph.PlotMany(series,
+			asciigraph.Height(ask),
+			asciigraph.Offset(2),
+			asciigraph.LowerBound(lo),
+			asciigraph.UpperBound(hi),
+			asciigraph.YAxisValueFormatter(func(y float64) string {
+				s := string(appendFixed(nil, y, prec))
+				for len(s) < labelW {
+					s = " " + s
+				}
+				return s
+			}),
+		)
+		lines := strings.Split(out, "\n")
+		if len(lines) <= rows {
+			return lines
+		}
+	}
+	return nil
+}
+
+// styleChartLine pads an asciigraph line to exactly w cells and colors the
+// labels and axis dim, the curve in the chart color.
+func styleChartLine(th *theme, l string, w int, twoSeries bool) string {
+	var b builder
+	cut := strings.IndexAny(l, "┤┼")
+	lw := 0
+	if cut >= 0 {
+		_, n := clip(l[:cut], w)
+		lw = n + 1
+		axisEnd := cut + len("┤")
+		th.chartAxis.write(&b, l[:axisEnd])
+		l = l[axisEnd:]
+	}
+	body, bw := clip(l, w-lw)
+	th.chart.write(&b, body)
+	spaces(&b, w-lw-bw)
+	return b.String()
+}
+
+// resample puts pts on cols columns spanning steps s0..s1, linearly
+// interpolated; columns outside the points' own range are NaN (no line).
+func resample(dst []float64, pts []sim.LossPoint, s0, s1 int64, cols int) []float64 {
+	j := 0
+	for c := range cols {
+		x := float64(s0) + float64(s1-s0)*float64(c)/float64(cols-1)
+		if len(pts) == 0 || x < float64(pts[0].Step) || x > float64(pts[len(pts)-1].Step) {
+			dst = append(dst, math.NaN())
+			continue
+		}
+		for j+1 < len(pts) && float64(pts[j+1].Step) < x {
+			j++
+		}
+		a := pts[j]
+		if j+1 >= len(pts) || float64(a.Step) >= x {
+			dst = append(dst, a.Loss)
+			continue
+		}
+		z := pts[j+1]
+		f := (x - float64(a.Step)) / float64(z.Step-a.Step)
+		dst = append(dst, a.Loss+(z.Loss-a.Loss)*f)
+	}
+	return dst
+}
+
+// writeRow appends row i of the panel (exactly w cells).
+func (v *lossChartView) writeRow(b *builder, th *theme, i int) {
+	switch i {
+	case 0:
+		boxTop(b, th, v.w, "loss", v.extra)
+		return
+	case v.h - 1:
+		boxBottom(b, th, v.w)
+		return
+	}
+	inner := v.w - 4
+	boxSide(b, th)
+	b.WriteByte(' ')
+	row := i - 1
+	rows := v.h - 3
+	// Plot lines sit at the bottom of the plot area, the caption under them.
+	top := rows - len(v.lines)
+	switch {
+	case (len(v.lines) > 0 && row == rows) || (len(v.lines) == 0 && row == rows/2):
+		c, cw := clip(v.caption, inner)
+		pad := inner - cw
+		if len(v.lines) == 0 {
+			spaces(b, pad/2)
+			th.dim.write(b, c)
+			spaces(b, pad-pad/2)
+		} else {
+			spaces(b, pad)
+			th.dim.write(b, c)
+		}
+	case row >= top && row-top < len(v.lines):
+		b.WriteString(v.lines[row-top])
+	default:
+		spaces(b, inner)
+	}
+	b.WriteByte(' ')
+	boxSide(b, th)
+}
+
+// View renders the panel (the sub-view API).
+func (v *lossChartView) View(th *theme) string {
+	var b builder
+	for i := range v.h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		v.writeRow(&b, th, i)
+	}
+	return b.String()
+}

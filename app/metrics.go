@@ -1,0 +1,157 @@
+package app
+
+import (
+	"strconv"
+
+	"github.com/overfit/overfit/sim"
+)
+
+// metricsView is the key-numbers panel: what an ML engineer looks at first.
+type metricsView struct {
+	w, h  int
+	items []metricItem
+	tmp   []byte
+}
+
+type metricItem struct {
+	label, value string
+	pt           paint
+}
+
+// metricLabelW fits the longest label ("TFLOP/s/GPU") plus a gap.
+const metricLabelW = 12
+
+// metricsWant is how many rows of items the panel has.
+const metricsWant = 10
+
+// SetSize sets the panel's outer size (borders included).
+func (v *metricsView) SetSize(w, h int) { v.w, v.h = w, h }
+
+// cols is how many item columns fit side by side.
+func (v *metricsView) cols() int {
+	if v.w-4 >= 2*(metricLabelW+16)+3 {
+		return 2
+	}
+	return 1
+}
+
+// wantRows is the panel's natural height at width w, borders included.
+func metricsWantRows(w int) int {
+	v := metricsView{w: w}
+	return (metricsWant+v.cols()-1)/v.cols() + 2
+}
+
+// SetMetrics formats the numbers of a snapshot.
+func (v *metricsView) SetMetrics(th *theme, s *sim.Snapshot) {
+	m := &s.Metrics
+	v.items = v.items[:0]
+	started := m.Step > 0 || m.Loss > 0
+	add := func(label string, d []byte, pt paint) {
+		v.items = append(v.items, metricItem{label, string(d), pt})
+	}
+	none := []byte("-")
+	d := v.tmp[:0]
+	if started {
+		d = appendFixed(d, m.Loss, 4)
+		d = append(d, "  ppl "...)
+		d = appendFixed(d, m.PPL, 2)
+		add("loss", d, th.accentBold)
+	} else {
+		add("loss", none, th.dim)
+	}
+	if m.ValLoss > 0 {
+		d = appendFixed(d[:0], m.ValLoss, 4)
+		if m.BestValLoss > 0 {
+			d = append(d, "  best "...)
+			d = appendFixed(d, m.BestValLoss, 4)
+		}
+		add("val loss", d, th.info)
+	} else {
+		add("val loss", []byte("pending"), th.dim)
+	}
+	if started {
+		add("lr", appendSci(d[:0], m.LR), "")
+		gpt := paint("")
+		if m.GradNorm > 1 {
+			gpt = th.warn // clipped at 1.0: worth a glance
+		}
+		add("grad norm", appendFixed(d[:0], m.GradNorm, 3), gpt)
+		add("tokens/s", appendSI(d[:0], m.TokensPerSec, 2), th.ok)
+		add("TFLOP/s/GPU", appendFixed(d[:0], m.TFLOPsPerGPU, 1), "")
+		d = appendFixed(d[:0], m.MFU*100, 1)
+		add("MFU", append(d, '%'), th.ok)
+		d = appendFixed(d[:0], m.StepTime.Seconds(), 2)
+		add("step time", append(d, " s"...), "")
+	} else {
+		for _, l := range [...]string{"lr", "grad norm", "tokens/s", "TFLOP/s/GPU", "MFU", "step time"} {
+			add(l, none, th.dim)
+		}
+	}
+	if m.MemUsedMiB > 0 && s.Run != nil {
+		d = appendGiB(d[:0], m.MemUsedMiB)
+		d = append(d, " / "...)
+		d = appendGiB(d, s.Run.GPU.MemMiB)
+		add("mem/GPU", append(d, " GiB"...), "")
+	} else {
+		add("mem/GPU", none, th.dim)
+	}
+	d = appendSI(d[:0], float64(m.Tokens), 2)
+	add("tokens seen", d, "")
+	v.tmp = d
+}
+
+// writeRow appends row i of the panel (exactly w cells).
+func (v *metricsView) writeRow(b *builder, th *theme, i int) {
+	switch i {
+	case 0:
+		boxTop(b, th, v.w, "metrics", "")
+		return
+	case v.h - 1:
+		boxBottom(b, th, v.w)
+		return
+	}
+	inner := v.w - 4
+	cols := v.cols()
+	colW := inner
+	if cols == 2 {
+		colW = (inner - 3) / 2
+	}
+	boxSide(b, th)
+	b.WriteByte(' ')
+	used := 0
+	for c := range cols {
+		k := (i-1)*cols + c
+		if c > 0 {
+			spaces(b, 3)
+			used += 3
+		}
+		if k >= len(v.items) {
+			break
+		}
+		it := &v.items[k]
+		l, lw := clip(it.label, min(metricLabelW, colW))
+		th.dim.write(b, l)
+		spaces(b, min(metricLabelW, colW)-lw)
+		val, vw := clip(it.value, colW-min(metricLabelW, colW))
+		it.pt.write(b, val)
+		spaces(b, colW-min(metricLabelW, colW)-vw)
+		used += colW
+	}
+	spaces(b, inner-used)
+	b.WriteByte(' ')
+	boxSide(b, th)
+}
+
+// View renders the panel (the sub-view API).
+func (v *metricsView) View(th *theme) string {
+	var b builder
+	for i := range v.h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		v.writeRow(&b, th, i)
+	}
+	return b.String()
+}
+
+var _ = strconv.Itoa

@@ -1,0 +1,179 @@
+package app
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/overfit/overfit/sim"
+)
+
+// speedSteps is the time-lapse ladder that faster/slower walk.
+var speedSteps = [...]float64{0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128}
+
+// Update applies one message. Anything it does not know (mouse, focus,
+// unknown keys, pastes) leaves the state, and so the cached frame, untouched.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		return m, m.onTick(msg)
+	case tea.KeyPressMsg:
+		return m, m.onKey(msg)
+	case tea.WindowSizeMsg:
+		if msg.Width != m.width || msg.Height != m.height {
+			m.width, m.height = msg.Width, msg.Height
+			m.dirty = true
+		}
+	case tea.BackgroundColorMsg:
+		if dark := msg.IsDark(); dark != m.dark {
+			m.dark = dark
+			m.restyle()
+		}
+	case tea.ColorProfileMsg:
+		if msg.Profile != m.profile {
+			m.profile = msg.Profile
+			m.restyle()
+		}
+	case ShutdownMsg:
+		return m, tea.Quit
+	}
+	return m, nil
+}
+
+// restyle rebuilds the palette and every cached styled region.
+func (m *Model) restyle() {
+	m.theme = newTheme(m.dark, m.profile)
+	m.header.invalidate()
+	m.chart.invalidate()
+	m.footer.invalidate()
+	m.help.invalidate()
+	m.dirty = true
+}
+
+// onTick advances the run by the wall time since the last tick.
+func (m *Model) onTick(t tickMsg) tea.Cmd {
+	if t.gen != m.gen || m.paused {
+		return nil // a stale loop; the current one is already scheduled
+	}
+	switch {
+	case !m.synced:
+		m.goLive(t.at)
+	case m.last.IsZero():
+		// First tick after a resume: anchor the clock, advance nothing.
+	default:
+		dt := t.at.Sub(m.last)
+		dt = max(0, min(dt, maxStep))
+		m.stream.Advance(time.Duration(float64(dt) * m.speed))
+	}
+	m.last = t.at
+	m.pull()
+	return m.tickCmd()
+}
+
+// goLive puts the stream where the run id says the run is at wall time now:
+// (now − Start) × Speed. Small gaps are simulated, large ones sought.
+func (m *Model) goLive(now time.Time) {
+	m.synced = true
+	o := m.stream.Options()
+	target := time.Duration(float64(now.Sub(o.Start)) * speedOf(o))
+	target = max(target, 0)
+	cur := m.stream.Now()
+	switch {
+	case target >= cur && target-cur <= seekGap:
+		m.stream.Advance(target - cur)
+	case target != cur:
+		m.stream.Seek(target)
+		m.log.Reset()
+		m.next = 0
+	}
+}
+
+// pull moves new events into the log and takes a fresh snapshot.
+func (m *Model) pull() {
+	m.events, m.next = m.stream.EventsSince(m.next, m.events[:0])
+	for i := range m.events {
+		m.log.Push(&m.events[i])
+	}
+	m.stream.Snapshot(&m.snap)
+	m.dirty = true
+}
+
+// onKey handles the KeyMap's bindings; every other key is ignored.
+func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return tea.Quit
+	case key.Matches(k, m.keys.Help):
+		m.showHelp = !m.showHelp
+	case key.Matches(k, m.keys.Pause):
+		m.paused = !m.paused
+		if !m.paused {
+			// Restart the clock from now: the pause itself is not replayed.
+			m.gen++
+			m.dirty = true
+			return m.tickResume()
+		}
+	case key.Matches(k, m.keys.Faster):
+		m.setSpeed(+1)
+	case key.Matches(k, m.keys.Slower):
+		m.setSpeed(-1)
+	case key.Matches(k, m.keys.Plain):
+		m.plain = !m.plain
+	case key.Matches(k, m.keys.NewRun):
+		m.newRun()
+	case key.Matches(k, m.keys.Live):
+		m.speed = speedOf(m.stream.Options())
+		m.synced = false
+		m.paused = false
+		m.gen++
+		m.dirty = true
+		return m.tickNow()
+	default:
+		return nil
+	}
+	m.dirty = true
+	return nil
+}
+
+// tickResume restarts the tick loop after a pause without counting the
+// paused time: its first tick, at once, only re-anchors the clock.
+func (m *Model) tickResume() tea.Cmd {
+	m.last = time.Time{}
+	return m.tickNow()
+}
+
+// setSpeed moves one step along the time-lapse ladder.
+func (m *Model) setSpeed(dir int) {
+	i := 0
+	for i < len(speedSteps) && speedSteps[i] < m.speed {
+		i++
+	}
+	// i is the first step >= speed.
+	switch {
+	case dir > 0 && i < len(speedSteps) && speedSteps[i] == m.speed:
+		i++
+	case dir < 0:
+		i--
+	}
+	i = max(0, min(i, len(speedSteps)-1))
+	m.speed = speedSteps[i]
+}
+
+// newRun abandons the current run for the next one of the stream, as a new
+// stream anchored at the last tick so the footer's run id joins it live.
+func (m *Model) newRun() {
+	m.stream.SkipRun()
+	o := m.stream.Options()
+	o.Seed = m.stream.Run().Seed
+	if !m.last.IsZero() {
+		o.Start = m.last
+	}
+	o.Speed = m.speed
+	s, err := sim.NewStream(o)
+	if err != nil {
+		// The options were valid a moment ago; keep the skipped stream.
+		m.pull()
+		return
+	}
+	m.setStream(s)
+}
