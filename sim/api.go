@@ -70,6 +70,7 @@ const (
 	KindLog   EventKind = iota // a framework logger line: timestamp/level prefix
 	KindPrint                  // a bare print: dict lines, tables, banners
 	KindNCCL                   // an NCCL_DEBUG=INFO line
+	KindGlog                   // torch's C++-style line: "W1128 12:00:00.123456 pid file:line] text"
 )
 
 // Phase is the stage a run is in.

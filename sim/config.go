@@ -23,7 +23,7 @@ const (
 	fineTuneSeqLen  = 4096
 	minFeasibleSeq  = 2048
 	maxDrawnNodes   = 256
-	checkpointBWGBs = 8.0 // per node, to a parallel file system
+	checkpointBWGBs = 25.0 // per node, to a parallel file system
 )
 
 // shardingsFor lists the state shardings a framework offers, cheapest
@@ -75,10 +75,16 @@ func fit(m Model, params float64, g GPUType, gpus int, seq int, fw Framework, ma
 	if fw == FrameworkHF {
 		tps, pps = []int{1}, []int{1}
 	}
-	for _, mp := range []int{1, 2, 4, 8, 16, 32, 64, 128} {
-		for _, tp := range tps {
-			for _, pp := range pps {
-				if tp*pp != mp || tp > g.PerNode || gpus%(tp*pp) != 0 || m.KVHeads%tp != 0 || pp > m.Layers/4 {
+	// Big models use full tensor parallelism inside a node (as Llama 3 did),
+	// then as little pipelining as fits; small ones as little model
+	// parallelism as fits.
+	if params > 20e9 && fw != FrameworkHF {
+		tps = []int{8, 4, 2, 1}
+	}
+	for _, tp := range tps {
+		for _, pp := range pps {
+			{
+				if tp > g.PerNode || gpus%(tp*pp) != 0 || m.KVHeads%tp != 0 || pp > m.Layers/4 {
 					continue
 				}
 				for _, sh := range shardingsFor(fw) {
@@ -267,7 +273,8 @@ type evalResult struct {
 	step     int64
 	loss     float64 // validation loss
 	train    float64 // smoothed train loss at that step
-	best     bool    // new best ⇒ checkpoint; else patience grows
+	best     bool    // new best; else patience grows
+	save     bool    // a checkpoint is written after this evaluation
 	patience int     // evaluations without improvement so far
 	acc      float64
 }

@@ -36,6 +36,11 @@ func (s *script) print(text string) {
 	s.batch = append(s.batch, line{level: LevelInfo, rank: -1, kind: KindPrint, text: text})
 }
 
+// glog is a line from torch's C++-style logger ("W1128 12:00:00.123456 pid file:line] ...").
+func (s *script) glog(level Level, src, text string) {
+	s.batch = append(s.batch, line{level: level, rank: -1, kind: KindGlog, source: fmt.Sprint(s.p.hosts.pid-7) + " " + src, text: text})
+}
+
 func (s *script) nccl(format string, args ...any) {
 	src := fmt.Sprintf("%s:%d:%d", s.p.hosts.host(0), s.p.hosts.pid, s.p.hosts.pid)
 	s.batch = append(s.batch, line{level: LevelInfo, rank: 0, kind: KindNCCL, source: src, text: sprintf(format, args...)})
@@ -151,8 +156,12 @@ func (p *runPlan) statics() []line {
 			e := p.evals[sg.eval]
 			s.log(LevelInfo, p.src("save"), "Saving model checkpoint to %scheckpoint-%d", base, e.step)
 			s.at(sg.start + time.Second/10)
-			s.log(LevelInfo, p.src("save"), "Checkpoint saved: checkpoint-%d (%s) in %.1f s, new best eval loss %.4f",
-				e.step, humanBytes(run.CheckpointBytes), (sg.end - sg.start).Seconds(), e.loss)
+			note := fmt.Sprintf("new best eval loss %.4f", e.loss)
+			if !e.best {
+				note = fmt.Sprintf("eval loss %.4f, best stays %.4f", e.loss, p.bestBefore(sg.eval))
+			}
+			s.log(LevelInfo, p.src("save"), "Checkpoint saved: checkpoint-%d (%s, %.0f B/param) in %.1f s, %s",
+				e.step, humanBytes(run.CheckpointBytes), float64(run.CheckpointBytes)/float64(run.Params), (sg.end - sg.start).Seconds(), note)
 			s.at(sg.end - time.Second/10)
 		case segMerge:
 			s.log(LevelInfo, p.src("export"), "Exporting final model to %s", run.OutputDir)
@@ -193,7 +202,8 @@ func (p *runPlan) banner(s *script) {
 	gpus := run.Nodes * run.GPUsPerNode
 	s.print(fmt.Sprintf("torchrun --nnodes=%d --nproc-per-node=%d --rdzv-backend=c10d --rdzv-endpoint=%s:29500 %s",
 		run.Nodes, run.GPUsPerNode, p.hosts.host(0), p.entrypoint()))
-	s.print("W1128 00:00:00.000000 1 torch/distributed/run.py:793] Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, please further tune the variable for optimal performance in your application as needed.")
+	s.glog(LevelWarning, "torch/distributed/run.py:793", "Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, please further tune the variable for optimal performance in your application as needed.")
+	s.print("*****************************************")
 	s.log(LevelInfo, p.src("dist"), "Run %q (seed %d), %s, %s", run.Name, run.Seed, run.Framework, jobWord(run.Job))
 	arch := fmt.Sprintf("%d layers, hidden %d, %d heads / %d KV heads (head dim %d), FFN %d, vocab %d",
 		m.Layers, m.Hidden, m.Heads, m.KVHeads, m.headDim(), m.FFN, m.Vocab)
@@ -339,7 +349,7 @@ func (p *runPlan) evalLines(s *script, sg *seg) {
 		s.log(LevelInfo, "", "validation: step %d  loss: %.4f  perplexity: %.4f  (%d batches, %.1fs)", e.step, e.loss, math.Exp(e.loss), int(sg.total), dur)
 	}
 	s.at(sg.end - time.Second/10)
-	if !e.best {
+	if !e.best && run.Job == JobFinetune {
 		s.log(LevelWarning, p.src("trainer"), "Early stopping patience %d/%d: eval loss %.4f did not improve on best %.4f",
 			min(e.patience, run.Patience), run.Patience, e.loss, p.bestBefore(sg.eval))
 		s.at(sg.end - time.Second/20)

@@ -18,6 +18,8 @@ func (e Event) String() string {
 		return e.Text
 	case KindNCCL:
 		return e.Source + " [" + strconv.Itoa(e.Local) + "] NCCL " + ncclLevel(e.Level) + " " + e.Text
+	case KindGlog:
+		return e.Level.String()[:1] + e.Time.Format("0102 15:04:05.000000") + " " + e.Source + "] " + e.Text
 	}
 	switch e.Style {
 	case FrameworkMegatron:

@@ -114,7 +114,7 @@ func (p *physics) loss(step int64) float64 {
 // train curve, more so late in a fine-tune (that is the overfitting).
 func (p *physics) val(step int64) float64 {
 	b := p.base(step)
-	gap := p.valGap * (1 + 0.3*signed(hash2(p.seed^saltVal, uint64(step))))
+	gap := p.valGap * (1 + 0.3*valueNoise(p.seed^saltVal, float64(step), math.Max(8, p.noisePeriod*4)))
 	if !p.pretrain {
 		x := float64(step) / p.stepsPerEpoch
 		if x > 1 {

@@ -182,7 +182,12 @@ func (s *Stream) trainBars(dst []Bar, k int64, t time.Duration) []Bar {
 	run := p.run
 	ts := p.trainSeg(k)
 	rate := 1 / run.StepTime.Seconds()
-	if n := min(10, k-ts.step0); n > 0 {
+	// the window's first step is slower (warm-up); it stays out of the rate
+	from := ts.step0
+	if ts.first {
+		from++
+	}
+	if n := min(10, k-from); n > 0 {
 		rate = float64(n) / (p.stepTime(ts, k) - p.stepTime(ts, k-n)).Seconds()
 	}
 	first := p.trainSeg(run.StartStep + 1)

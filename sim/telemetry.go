@@ -31,12 +31,13 @@ func segUtil(k segKind) float64 {
 	return 0.01
 }
 
-// avgUtil is the time-weighted mean utilisation from init to the summary.
+// avgUtil is the time-weighted mean utilisation while the job trains
+// (training, evaluation and checkpoint stretches), as a job report gives it.
 func (p *runPlan) avgUtil() float64 {
 	var sum, tot float64
 	for _, sg := range p.segs {
-		if sg.kind == segSummary {
-			break
+		if sg.kind != segTrain && sg.kind != segEval && sg.kind != segCkpt {
+			continue
 		}
 		d := (sg.end - sg.start).Seconds()
 		sum += d * segUtil(sg.kind)

@@ -84,38 +84,47 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	run.Dataset = ds
 
 	// Batch
-	dpmb := lay.DP * lay.MB
-	var gbSeqs int
-	if job == JobPretrain {
-		b := float64(active) / 1e9
-		var target float64
-		switch {
-		case b < 1:
-			target = 0.5e6
-		case b < 10:
-			target = []float64{1e6, 2e6, 4e6}[r.IntN(3)]
-		case b < 100:
-			target = []float64{2e6, 4e6}[r.IntN(2)]
-		default:
-			target = []float64{4e6, 8e6}[r.IntN(2)]
-		}
-		gbSeqs = int(target) / seq
-	} else {
-		gbSeqs = []int{32, 64, 128, 256}[r.IntN(4)]
-	}
-	run.GradAccum = max(1, int(math.Round(float64(gbSeqs)/float64(dpmb))))
-	run.GlobalBatch = dpmb * run.GradAccum
-	tokensPerStep := float64(run.GlobalBatch) * float64(seq)
-
 	// Throughput: tokens/s = MFU · peak · GPUs / (6 · N_active).
 	run.MFU = mfuFor(r, g, fw, lay, nodes)
 	run.TokensPerSec = run.MFU * g.PeakTFLOPs * 1e12 * float64(gpus) / (6 * float64(active))
+
+	// Batch: the largest of the sizes such runs use whose step stays
+	// watchable (≤ ~15 s), never below one micro-batch per DP rank.
+	dpmb := lay.DP * lay.MB
+	var choices []float64 // tokens per step, or sequences for fine-tunes
+	if job == JobPretrain {
+		b := float64(active) / 1e9
+		switch {
+		case b < 1:
+			choices = []float64{0.25e6, 0.5e6}
+		case b < 10:
+			choices = []float64{1e6, 2e6, 4e6}
+		case b < 100:
+			choices = []float64{1e6, 2e6, 4e6}
+		default:
+			choices = []float64{2e6, 4e6, 8e6, 16e6}
+		}
+		for i := range choices {
+			choices[i] /= float64(seq)
+		}
+	} else {
+		choices = []float64{32, 64, 128, 256}
+	}
+	gbSeqs := choices[0]
+	for _, c := range choices[:len(choices)-r.IntN(2)] {
+		if c*float64(seq)/run.TokensPerSec <= 15 {
+			gbSeqs = c
+		}
+	}
+	run.GradAccum = max(1, int(math.Round(gbSeqs/float64(dpmb))))
+	run.GlobalBatch = dpmb * run.GradAccum
+	tokensPerStep := float64(run.GlobalBatch) * float64(seq)
 	st := tokensPerStep / run.TokensPerSec
 	run.StepTime = secs(st)
 
 	p := &runPlan{run: run}
 	p.jitter = 0.015 + 0.02*r.Float64()
-	p.firstSlow = secs(st * between(r, 0.3, 1.2))
+	p.firstSlow = secs(math.Min(st*between(r, 0.3, 1.2), between(r, 8, 20)))
 	bus := g.IntraBusGBps
 	if nodes > 1 {
 		bus = g.InterBusGBps
@@ -174,6 +183,13 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	budget := cycle.Seconds() - fixed - loadDur - float64(nEval)*(evalDur+0.6*ckptDur)
 	budget = math.Max(budget, 0.25*cycle.Seconds())
 	shownBudget := int64(math.Max(1, budget/st))
+	if shownBudget < int64(nEval)*6 {
+		// too few steps for that many evaluations: fewer, and the time
+		// they would have taken goes to training
+		nEval = int(max(1, min(int64(nEval), shownBudget/6)))
+		budget = cycle.Seconds() - fixed - loadDur - float64(nEval)*(evalDur+0.6*ckptDur)
+		shownBudget = int64(math.Max(1, math.Max(budget, 0.25*cycle.Seconds())/st))
+	}
 
 	run.Samples = int64(float64(ds.Tokens) / float64(seq))
 	if job == JobPretrain {
@@ -328,6 +344,9 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		} else {
 			patience++
 		}
+		// Pretraining saves a checkpoint at every evaluation (the job is
+		// resumable from any of them); fine-tunes keep only improvements.
+		e.save = e.best || job == JobPretrain
 		e.patience = patience
 		e.acc = math.Min(0.92, math.Exp(-0.42*v)*1.05)
 		p.evals = append(p.evals, e)
@@ -359,7 +378,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		t = end
 		ev := add(segEval, evalDur, evalBatches)
 		ev.step1, ev.eval = s, i
-		if p.evals[i].best {
+		if p.evals[i].save {
 			ck := add(segCkpt, ckptDur, float64(run.CheckpointBytes))
 			ck.step1, ck.eval = s, i
 		}

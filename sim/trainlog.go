@@ -66,8 +66,16 @@ func (p *runPlan) allReduceLine(k int64, at time.Duration) line {
 	dp := float64(run.DP)
 	t := f * (dp - 1) / dp * p.gradBytes() / (bw * 1e9)
 	return line{at: at, level: LevelInfo, kind: KindLog, source: p.src("trainer"),
-		text: fmt.Sprintf("NCCL %s of bf16 grads: %s over %d DP ranks in %.1f ms (bus bw %.1f GB/s), overlapped with backward",
-			op, gb(int64(p.gradBytes())), run.DP, t*1e3, bw)}
+		text: fmt.Sprintf("NCCL %s of bf16 grads: %s over %d DP ranks in %s ms (bus bw %.1f GB/s), overlapped with backward",
+			op, gb(int64(p.gradBytes())), run.DP, millis(t), bw)}
+}
+
+// millis prints seconds as milliseconds with 2 decimals below 100 ms.
+func millis(t float64) string {
+	if t < 0.1 {
+		return fmt.Sprintf("%.2f", t*1e3)
+	}
+	return fmt.Sprintf("%.1f", t*1e3)
 }
 
 // meanStep is the mean step duration over the log interval ending at k.
