@@ -41,12 +41,27 @@ func (v *gpuGridView) SetGPUs(run *sim.Run, gpus []sim.GPUStat) {
 // have is how many of them the telemetry covers.
 func (v *gpuGridView) total() (total, have int) {
 	if v.perGPU() {
-		return len(v.gpus), len(v.gpus)
+		return v.perNode, min(v.perNode, len(v.gpus))
 	}
 	if v.perNode == 0 {
 		return 0, 0
 	}
 	return v.nodes, min(v.nodes, len(v.gpus)/v.perNode)
+}
+
+// need is how many GPUs of telemetry the grid can draw at its size (at
+// least one: zero would mean "all" to sim.Snapshot).
+func (v *gpuGridView) need() int {
+	if v.perGPU() {
+		return max(1, v.h-2)
+	}
+	total := v.nodes
+	rows := v.h - 2
+	n := min(total, rows)
+	if n < total {
+		n--
+	}
+	return max(1, n*v.perNode)
 }
 
 // shown is how many rows get a node (or GPU) of their own; a last "+N"

@@ -13,25 +13,48 @@ import (
 
 // phaseSeeds are the runs the layout tests look at: different models,
 // clusters and log styles.
-var phaseSeeds = []uint64{1, 2, 3}
+var phaseSeeds = []uint64{1, 2, 14}
 
 // modelAt returns a session of run seed at the given phase, some way into
 // it so the log and the bars are populated.
 func modelAt(t testing.TB, seed uint64, ph sim.Phase, w, h int) *Model {
+	return modelInto(t, seed, ph, 20*time.Second, w, h)
+}
+
+// modelInto is modelAt, into the phase: at most halfway through it, so
+// the frame shows the phase itself whatever its length.
+func modelInto(t testing.TB, seed uint64, ph sim.Phase, into time.Duration, w, h int) *Model {
 	t.Helper()
-	m := newTestModel(t, testOptions(seed), w, h)
-	// The whole cycle is minutes long; a virtual day is a safe bound.
-	for i := 0; m.snap.Phase != ph; i++ {
+	// Probe where the phase begins and ends.
+	probe, err := sim.NewStream(testOptions(seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap sim.Snapshot
+	var t0, t1 time.Duration
+	found := false
+	for i := 0; ; i++ {
 		if i > 24*3600 {
 			t.Fatalf("seed %d never reached phase %v", seed, ph)
 		}
-		m.stream.Advance(time.Second)
+		probe.Snapshot(&snap)
+		if snap.Phase == ph && !found {
+			t0, found = probe.Now(), true
+		}
+		if snap.Phase != ph && found {
+			t1 = probe.Now()
+			break
+		}
+		probe.Advance(time.Second)
+	}
+	target := t0 + min(into, (t1-t0)/2)
+	m := newTestModel(t, testOptions(seed), w, h)
+	for m.stream.Now() < target {
+		m.stream.Advance(min(time.Second, target-m.stream.Now()))
 		m.pull()
 	}
-	into := 20 * time.Second
-	for i := time.Duration(0); i < into && m.snap.Phase == ph; i += time.Second {
-		m.stream.Advance(time.Second)
-		m.pull()
+	if m.snap.Phase != ph {
+		t.Fatalf("seed %d: phase %v at %v, want %v", seed, m.snap.Phase, target, ph)
 	}
 	return m
 }

@@ -18,6 +18,7 @@ type logLine struct {
 	lvS, lvE int  // the level word inside the prefix; lvE == 0 if none
 	ascii    bool // bytes == cells, so cutting and wrapping are byte slices
 	cells    int
+	table    bool // a row of an ASCII table: cut, never wrapped
 }
 
 // rowRef says which part of which line a screen row shows.
@@ -78,6 +79,7 @@ func (p *logPane) Push(e *sim.Event) {
 	s := sanitize(e.String())
 	*l = logLine{text: s, level: e.Level, ascii: isASCII(s)}
 	l.cells = width(s)
+	l.table = isTableRow(s)
 	if strings.HasSuffix(s, e.Text) {
 		l.pre = len(s) - len(e.Text)
 	}
@@ -97,9 +99,21 @@ func (p *logPane) Push(e *sim.Event) {
 	p.laidOut = false
 }
 
+// isTableRow reports whether s is a row of an ASCII table ("+----+",
+// "| a | b |"). Wrapped, a table falls apart; cut, its left part still lines
+// up, which is what a summary needs at a glance.
+func isTableRow(s string) bool {
+	t := strings.TrimLeft(s, " ")
+	if strings.HasPrefix(t, "+-") || strings.HasPrefix(t, "| ") || strings.HasPrefix(t, "|-") {
+		return true
+	}
+	// A rule of dashes or equals signs: cut, it still reads as a rule.
+	return len(t) >= 8 && strings.Trim(t, "-=") == ""
+}
+
 // rowsOf is how many screen rows line l takes at the pane's width.
 func (p *logPane) rowsOf(l *logLine) int {
-	if !p.wrap || p.w <= 0 || l.cells <= p.w {
+	if !p.wrap || l.table || p.w <= 0 || l.cells <= p.w {
 		return 1
 	}
 	return (l.cells + p.w - 1) / p.w

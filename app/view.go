@@ -103,6 +103,12 @@ func sideAlloc(rows, w int, run *sim.Run) (mH, cH, gH, kH int) {
 	case rest >= 10:
 		gH = min(gWant, rest-6, max(4, rest*2/5))
 		cH = rest - gH
+		// A chart taller than ~20 rows shows nothing more; a big cluster
+		// can use the rows.
+		if move := min(cH-20, gWant-gH); move > 0 {
+			cH -= move
+			gH += move
+		}
 	case rest >= 6:
 		cH = rest
 	case rest >= 3:
@@ -120,7 +126,7 @@ func (m *Model) renderDashboard(b *builder) {
 	m.header.SetSize(w, l.headerRows)
 	st := headerState{snap: &m.snap, speed: m.speed, paused: m.paused}
 	m.log.SetSize(l.logW, l.logRows)
-	m.log.SetWrap(false)
+	m.log.SetWrap(true)
 	m.bars.color = true
 	m.bars.SetSize(l.logW)
 	m.bars.SetBars(m.snap.Bars)
@@ -136,6 +142,17 @@ func (m *Model) renderDashboard(b *builder) {
 		}
 		m.gpus.SetSize(l.sideW, l.gpuH)
 		m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
+		if need := m.gpus.need(); need != m.snap.MaxGPUs {
+			// Telemetry only for the nodes the grid can draw (a 1,024-GPU
+			// cluster costs as little as one node); after a resize, fetch
+			// what the new grid shows.
+			grow := need > len(m.snap.GPUs)
+			m.snap.MaxGPUs = need
+			if grow {
+				m.stream.Snapshot(&m.snap)
+				m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
+			}
+		}
 		m.config.SetSize(l.sideW, l.configH)
 		m.config.SetRun(m.snap.Run)
 	}
