@@ -10,7 +10,7 @@ import (
 // benchView measures building one full frame from scratch (every region
 // rebuilt, as after a tick) for a training session at w×h.
 func benchView(b *testing.B, w, h int, plain bool) {
-	m := modelAt(b, 1, sim.PhaseTrain, w, h)
+	m := modelInto(b, goldenSeed, sim.PhaseTrain, time.Minute, w, h)
 	m.plain = plain
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -28,7 +28,7 @@ func BenchmarkViewPlain120x40(b *testing.B) { benchView(b, 120, 40, true) }
 // BenchmarkTickView120x40 is one steady-state frame of a watching session:
 // a tick (advance, pull events, snapshot) and the view it triggers.
 func BenchmarkTickView120x40(b *testing.B) {
-	m := modelAt(b, 1, sim.PhaseTrain, 120, 40)
+	m := modelInto(b, goldenSeed, sim.PhaseTrain, time.Minute, 120, 40)
 	at := m.last
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -48,7 +48,7 @@ func BenchmarkTickView120x40(b *testing.B) {
 // BenchmarkCachedView is View with nothing changed (a stray key, a focus
 // event): it must cost next to nothing.
 func BenchmarkCachedView(b *testing.B) {
-	m := modelAt(b, 1, sim.PhaseTrain, 120, 40)
+	m := modelInto(b, goldenSeed, sim.PhaseTrain, time.Minute, 120, 40)
 	_ = m.View()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -57,4 +57,3 @@ func BenchmarkCachedView(b *testing.B) {
 	}
 }
 
-var _ = time.Second
