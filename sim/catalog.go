@@ -126,8 +126,42 @@ func (m Model) tensors(fn func(n int64)) {
 	}
 }
 
-// Params is the total parameter count, computed from the architecture.
+// Params is the total parameter count, computed from the architecture
+// (REFERENCE.md's formula, extended for biases, extra norms, learned
+// positions and experts). A test checks it against the tensor list that
+// the export packs, so the two cannot drift apart.
 func (m Model) Params() int64 {
+	d, hd := int64(m.Hidden), int64(m.headDim())
+	h, kv := int64(m.Heads), int64(m.KVHeads)
+	ffn, v, e := int64(m.FFN), int64(m.Vocab), int64(m.experts())
+	attn := d * hd * (2*h + 2*kv)
+	var layer, extra int64
+	switch m.Arch {
+	case archGPT2:
+		layer = attn + hd*(h+2*kv) + d + 2*d*ffn + ffn + d + 4*d
+		extra = int64(m.Context)*d + 2*d
+	default:
+		layer = attn + 3*d*ffn*e + 2*d
+		if e > 1 {
+			layer += d * e
+		}
+		if m.Arch == archQwen {
+			layer += hd * (h + 2*kv)
+		}
+		if m.Arch == archGemma2 {
+			layer += 2 * d
+		}
+		extra = d
+	}
+	emb := v * d
+	if !m.Tied {
+		emb *= 2
+	}
+	return int64(m.Layers)*layer + emb + extra
+}
+
+// tensorParams sums the tensor list: the same count as Params, the slow way.
+func (m Model) tensorParams() int64 {
 	var total int64
 	m.tensors(func(n int64) { total += n })
 	return total

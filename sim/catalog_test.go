@@ -49,6 +49,9 @@ func TestCatalogSizesAndRules(t *testing.T) {
 		if m.Heads%m.KVHeads != 0 {
 			t.Errorf("%s: heads %d not divisible by kv heads %d", m.Name, m.Heads, m.KVHeads)
 		}
+		if m.Params() != m.tensorParams() {
+			t.Errorf("%s: formula gives %d params, tensor list %d", m.Name, m.Params(), m.tensorParams())
+		}
 		if m.ActiveParams() > m.Params() || m.Params() <= 0 {
 			t.Errorf("%s: params %d active %d", m.Name, m.Params(), m.ActiveParams())
 		}

@@ -267,6 +267,7 @@ type runPlan struct {
 	gradBusBW float64 // GB/s of the data-parallel gradient all-reduce
 
 	epochLabels []string // "Epoch 2/3", built once so snapshots never allocate
+	buf         []byte   // scratch for step lines
 }
 
 type evalResult struct {

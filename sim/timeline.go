@@ -205,7 +205,10 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		tpp := between(r, 20, 200)
 		jobTokens := math.Min(tpp*float64(params), float64(ds.Tokens)*4)
 		jobSteps := int64(jobTokens / tokensPerStep)
-		if jobSteps <= shown*3/2 {
+		// Small models are often trained from scratch in one sitting (a
+		// "speedrun"): the window is the whole job.
+		scratch := active < 2e9 && r.Float64() < 0.4
+		if scratch || jobSteps <= shown*3/2 {
 			run.StartStep, run.TotalSteps = 0, shown
 		} else {
 			run.TotalSteps = (jobSteps + every - 1) / every * every
@@ -277,6 +280,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		run.WarmupSteps = max(1, run.TotalSteps*3/100)
 	}
 	run.MinLR = run.PeakLR / 10
+	run.WarmupSteps = min(run.WarmupSteps, max(0, run.TotalSteps-1))
 
 	// Physics.
 	ph := &p.phys

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -87,7 +88,9 @@ func (p *runPlan) meanStep(k int64, sg *seg) time.Duration {
 	return (p.stepTime(sg, k) - p.stepTime(sg, from)) / time.Duration(k-from)
 }
 
-// stepLine is the framework's per-step log line at step k.
+// stepLine is the framework's per-step log line at step k. It is written
+// with strconv appends into a reused buffer: for big runs a line per step is
+// the hot path, and this keeps it to one allocation (the text itself).
 func (p *runPlan) stepLine(k int64, sg *seg, at time.Duration) line {
 	run, ph := p.run, &p.phys
 	loss := ph.loss(k)
@@ -97,19 +100,119 @@ func (p *runPlan) stepLine(k int64, sg *seg, at time.Duration) line {
 	mfu := run.MFU * run.StepTime.Seconds() / dur.Seconds()
 	tflops := mfu * run.GPU.PeakTFLOPs
 	gpus := float64(run.Nodes * run.GPUsPerNode)
+	b := p.buf[:0]
+	l := line{at: at, level: LevelInfo, kind: KindLog}
 	switch run.Framework {
 	case FrameworkMegatron:
-		return line{at: at, level: LevelInfo, kind: KindLog, text: fmt.Sprintf(
-			" iteration %8d/%8d | consumed samples: %12d | elapsed time per iteration (ms): %.1f | throughput per GPU (TFLOP/s/GPU): %.1f | learning rate: %E | global batch size: %5d | lm loss: %E | loss scale: 1.0 | grad norm: %.3f | number of skipped iterations:   0 | number of nan iterations:   0 |",
-			k, run.TotalSteps, k*int64(run.GlobalBatch), dur.Seconds()*1e3, tflops, lr, run.GlobalBatch, loss, gn)}
+		b = append(b, " iteration "...)
+		b = appendPadInt(b, k, 8)
+		b = append(b, '/')
+		b = appendPadInt(b, run.TotalSteps, 8)
+		b = append(b, " | consumed samples: "...)
+		b = appendPadInt(b, k*int64(run.GlobalBatch), 12)
+		b = append(b, " | elapsed time per iteration (ms): "...)
+		b = strconv.AppendFloat(b, dur.Seconds()*1e3, 'f', 1, 64)
+		b = append(b, " | throughput per GPU (TFLOP/s/GPU): "...)
+		b = strconv.AppendFloat(b, tflops, 'f', 1, 64)
+		b = append(b, " | learning rate: "...)
+		b = strconv.AppendFloat(b, lr, 'E', 6, 64)
+		b = append(b, " | global batch size: "...)
+		b = appendPadInt(b, int64(run.GlobalBatch), 5)
+		b = append(b, " | lm loss: "...)
+		b = strconv.AppendFloat(b, loss, 'E', 6, 64)
+		b = append(b, " | loss scale: 1.0 | grad norm: "...)
+		b = strconv.AppendFloat(b, gn, 'f', 3, 64)
+		b = append(b, " | number of skipped iterations:   0 | number of nan iterations:   0 |"...)
 	case FrameworkTorchtitan:
-		mem := float64(run.MemPerGPUMiB) / 1024
 		tps := ph.tokensPerStep / dur.Seconds() / gpus
-		return line{at: at, level: LevelInfo, kind: KindLog, text: fmt.Sprintf(
-			"step: %d  loss: %7.4f  grad_norm: %7.4f  memory: %.2fGiB(%.2f%%)  tps: %s  tflops: %.2f  mfu: %.2f%%",
-			k, loss, gn, mem, 100*float64(run.MemPerGPUMiB)/float64(run.GPU.MemMiB), commas(int64(math.Round(tps))), tflops, 100*mfu)}
+		b = append(b, "step: "...)
+		b = strconv.AppendInt(b, k, 10)
+		b = append(b, "  loss: "...)
+		b = appendPadFloat(b, loss, 4, 7)
+		b = append(b, "  grad_norm: "...)
+		b = appendPadFloat(b, gn, 4, 7)
+		b = append(b, "  memory: "...)
+		b = strconv.AppendFloat(b, float64(run.MemPerGPUMiB)/1024, 'f', 2, 64)
+		b = append(b, "GiB("...)
+		b = strconv.AppendFloat(b, 100*float64(run.MemPerGPUMiB)/float64(run.GPU.MemMiB), 'f', 2, 64)
+		b = append(b, "%)  tps: "...)
+		b = appendCommas(b, int64(math.Round(tps)))
+		b = append(b, "  tflops: "...)
+		b = strconv.AppendFloat(b, tflops, 'f', 2, 64)
+		b = append(b, "  mfu: "...)
+		b = strconv.AppendFloat(b, 100*mfu, 'f', 2, 64)
+		b = append(b, '%')
+	default:
+		l.rank, l.kind = -1, KindPrint
+		b = append(b, "{'loss': "...)
+		b = appendPyFloat(b, round(loss, 4))
+		b = append(b, ", 'grad_norm': "...)
+		b = appendPyFloat(b, gn)
+		b = append(b, ", 'learning_rate': "...)
+		b = appendPyFloat(b, lr)
+		b = append(b, ", 'epoch': "...)
+		b = appendPyFloat(b, round(p.epoch(k), 2))
+		b = append(b, '}')
 	}
-	return line{at: at, level: LevelInfo, rank: -1, kind: KindPrint, text: fmt.Sprintf(
-		"{'loss': %s, 'grad_norm': %s, 'learning_rate': %s, 'epoch': %s}",
-		pyFloat(round(loss, 4)), pyFloat(gn), pyFloat(lr), pyFloat(round(p.epoch(k), 2)))}
+	p.buf = b
+	l.text = string(b)
+	return l
+}
+
+// appendPadInt is %*d: right-aligned in width.
+func appendPadInt(b []byte, v int64, width int) []byte {
+	n := 1
+	for x := v; x >= 10 || x <= -10; x /= 10 {
+		n++
+	}
+	if v < 0 {
+		n++
+	}
+	for ; n < width; n++ {
+		b = append(b, ' ')
+	}
+	return strconv.AppendInt(b, v, 10)
+}
+
+// appendPadFloat is %*.*f.
+func appendPadFloat(b []byte, x float64, prec, width int) []byte {
+	start := len(b)
+	b = strconv.AppendFloat(b, x, 'f', prec, 64)
+	if pad := width - (len(b) - start); pad > 0 {
+		b = append(b, "        "[:min(pad, 8)]...)
+		copy(b[start+pad:], b[start:len(b)-pad])
+		for i := range pad {
+			b[start+i] = ' '
+		}
+	}
+	return b
+}
+
+// appendCommas appends n with thousands separators.
+func appendCommas(b []byte, n int64) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	var tmp [24]byte
+	d := strconv.AppendInt(tmp[:0], n, 10)
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// appendPyFloat appends Python's repr of a float.
+func appendPyFloat(b []byte, x float64) []byte {
+	start := len(b)
+	b = strconv.AppendFloat(b, x, 'g', -1, 64)
+	for _, c := range b[start:] {
+		if c == '.' || c == 'e' || c == 'I' || c == 'N' {
+			return b
+		}
+	}
+	return append(b, ".0"...)
 }

@@ -1,0 +1,42 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// TestStepLineMatchesPrintf pins the hand-rolled step-line formatting to the
+// printf formats it replaces, for every framework.
+func TestStepLineMatchesPrintf(t *testing.T) {
+	for seed := uint64(0); seed < 60; seed++ {
+		p := drawRun(Options{Seed: seed}, 0, seed)
+		for _, fw := range []Framework{FrameworkHF, FrameworkMegatron, FrameworkTorchtitan} {
+			p.run.Framework = fw
+			sg := p.trainSeg(p.run.EndStep)
+			k := sg.step1
+			got := p.stepLine(k, sg, 0).text
+			run, ph := p.run, &p.phys
+			loss, gn, lr := ph.loss(k), bf16(ph.gradNorm(k)), ph.lr(k)
+			dur := p.meanStep(k, sg)
+			mfu := run.MFU * run.StepTime.Seconds() / dur.Seconds()
+			tflops := mfu * run.GPU.PeakTFLOPs
+			var want string
+			switch fw {
+			case FrameworkMegatron:
+				want = fmt.Sprintf(" iteration %8d/%8d | consumed samples: %12d | elapsed time per iteration (ms): %.1f | throughput per GPU (TFLOP/s/GPU): %.1f | learning rate: %E | global batch size: %5d | lm loss: %E | loss scale: 1.0 | grad norm: %.3f | number of skipped iterations:   0 | number of nan iterations:   0 |",
+					k, run.TotalSteps, k*int64(run.GlobalBatch), dur.Seconds()*1e3, tflops, lr, run.GlobalBatch, loss, gn)
+			case FrameworkTorchtitan:
+				tps := ph.tokensPerStep / dur.Seconds() / float64(run.Nodes*run.GPUsPerNode)
+				want = fmt.Sprintf("step: %d  loss: %7.4f  grad_norm: %7.4f  memory: %.2fGiB(%.2f%%)  tps: %s  tflops: %.2f  mfu: %.2f%%",
+					k, loss, gn, float64(run.MemPerGPUMiB)/1024, 100*float64(run.MemPerGPUMiB)/float64(run.GPU.MemMiB), commas(int64(math.Round(tps))), tflops, 100*mfu)
+			default:
+				want = fmt.Sprintf("{'loss': %s, 'grad_norm': %s, 'learning_rate': %s, 'epoch': %s}",
+					pyFloat(round(loss, 4)), pyFloat(gn), pyFloat(lr), pyFloat(round(p.epoch(k), 2)))
+			}
+			if got != want {
+				t.Fatalf("seed %d %v:\n got %q\nwant %q", seed, fw, got, want)
+			}
+		}
+	}
+}
