@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/overfit/overfit/sim"
 )
@@ -130,4 +131,9 @@ func press(s string) tea.KeyPressMsg {
 	}
 	r := []rune(s)[0]
 	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+// colorProfileMsg is the message the program sends with the session's profile.
+func colorProfileMsg(p colorprofile.Profile) tea.ColorProfileMsg {
+	return tea.ColorProfileMsg{Profile: p}
 }
