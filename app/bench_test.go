@@ -56,4 +56,3 @@ func BenchmarkCachedView(b *testing.B) {
 		_ = m.View()
 	}
 }
-
