@@ -19,6 +19,7 @@ type logLine struct {
 	ascii    bool // bytes == cells, so cutting and wrapping are byte slices
 	cells    int
 	table    bool // a row of an ASCII table: cut, never wrapped
+	hiS, hiE int  // the first loss value in the text, highlighted on the dashboard
 }
 
 // rowRef says which part of which line a screen row shows.
@@ -34,8 +35,11 @@ type logPane struct {
 	head, n int // ring[head] is the oldest of n lines
 	w, h    int
 	wrap    bool
-	rows    []rowRef
-	laidOut bool
+	// highlight paints loss values (dashboard); plain mode prints the log
+	// as the framework would.
+	highlight bool
+	rows      []rowRef
+	laidOut   bool
 }
 
 // SetSize sets the pane's cells.
@@ -80,6 +84,9 @@ func (p *logPane) Push(e *sim.Event) {
 	*l = logLine{text: s, level: e.Level, ascii: isASCII(s)}
 	l.cells = width(s)
 	l.table = isTableRow(s)
+	if l.ascii {
+		l.hiS, l.hiE = lossValue(s, l.pre)
+	}
 	if strings.HasSuffix(s, e.Text) {
 		l.pre = len(s) - len(e.Text)
 	}
@@ -97,6 +104,30 @@ func (p *logPane) Push(e *sim.Event) {
 		}
 	}
 	p.laidOut = false
+}
+
+// lossValue finds the first loss number after byte from ("lm loss:
+// 1.94E+00", "'loss': 1.6645", "loss:  3.9119") and returns its byte range,
+// or 0, 0.
+func lossValue(s string, from int) (int, int) {
+	for {
+		i := strings.Index(s[from:], "loss")
+		if i < 0 {
+			return 0, 0
+		}
+		a := from + i + len("loss")
+		for a < len(s) && a-from-i < len("loss")+4 && strings.IndexByte("': =", s[a]) >= 0 {
+			a++
+		}
+		z := a
+		for z < len(s) && (s[z] >= '0' && s[z] <= '9' || s[z] == '.' || (z > a && strings.IndexByte("eE+-", s[z]) >= 0)) {
+			z++
+		}
+		if z > a && s[a] >= '0' && s[a] <= '9' {
+			return a, z
+		}
+		from = from + i + len("loss")
+	}
 }
 
 // isTableRow reports whether s is a row of an ASCII table ("+----+",
@@ -200,7 +231,14 @@ func (p *logPane) writeRow(b *builder, th *theme, i int) int {
 	} else {
 		seg(0, l.pre, th.dim)
 	}
-	seg(l.pre, len(s), bodyPaint(th, l.level))
+	body := bodyPaint(th, l.level)
+	if p.highlight && l.hiE > 0 && body == "" {
+		seg(l.pre, l.hiS, "")
+		seg(l.hiS, l.hiE, th.accentBold)
+		seg(l.hiE, len(s), "")
+	} else {
+		seg(l.pre, len(s), body)
+	}
 	return to - from
 }
 

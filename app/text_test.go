@@ -26,3 +26,19 @@ func TestFastWidthAgreesWithAnsi(t *testing.T) {
 		}
 	}
 }
+
+func TestLossValue(t *testing.T) {
+	for s, want := range map[string]string{
+		"iteration 5 | lm loss: 1.940665E+00 | loss scale: 1.0": "1.940665E+00",
+		"{'loss': 1.6645, 'grad_norm': 2.1":                     "1.6645",
+		"step: 10  loss:  3.9119  grad_norm:  1.6558":           "3.9119",
+		"iter 100: loss 6.2345, time 135.12ms":                  "6.2345",
+		"Loss spike at step 17: loss jumped":                    "",
+		"no numbers here":                                       "",
+	} {
+		a, z := lossValue(s, 0)
+		if s[a:z] != want {
+			t.Errorf("lossValue(%q) = %q, want %q", s, s[a:z], want)
+		}
+	}
+}

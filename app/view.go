@@ -127,6 +127,7 @@ func (m *Model) renderDashboard(b *builder) {
 	st := headerState{snap: &m.snap, speed: m.speed, paused: m.paused}
 	m.log.SetSize(l.logW, l.logRows)
 	m.log.SetWrap(true)
+	m.log.highlight = true
 	m.bars.color = true
 	m.bars.SetSize(l.logW)
 	m.bars.SetBars(m.snap.Bars)
@@ -254,6 +255,7 @@ func (m *Model) renderPlain(b *builder) {
 	m.bars.SetBars(m.snap.Bars)
 	m.log.SetSize(w, h-nb)
 	m.log.SetWrap(true)
+	m.log.highlight = false
 	u := m.log.used()
 	helpLines, helpTop := m.helpOverlay(w, h-nb)
 	for r := range h {
