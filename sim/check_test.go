@@ -232,7 +232,8 @@ func checkSnapshot(r *Run, s *Snapshot) error {
 var (
 	reShard    = regexp.MustCompile(`^  model-(\d{5})-of-(\d{5})\.safetensors  (\d+\.\d\d) GB$`)
 	reMore     = regexp.MustCompile(`^  … (\d+) more …$`)
-	reExport   = regexp.MustCompile(`^Export complete: (\d+) shards, (\d+\.\d\d) GB total$`)
+	reExport   = regexp.MustCompile(`^Export complete: (\d+) shards?, (\d+\.\d\d) GB total$`)
+	reSingle   = regexp.MustCompile(`^  model\.safetensors  (\d+\.\d\d) GB$`)
 	reAllRed   = regexp.MustCompile(`: (\d+\.\d\d) GB over (\d+) DP ranks in (\d+\.\d+) ms \(bus bw (\d+\.\d) GB/s\)`)
 	reSelfTest = regexp.MustCompile(`256 MiB over (\d+) ranks in (\d+\.\d\d) ms \(bus bw (\d+\.\d) GB/s\)`)
 )
@@ -260,6 +261,13 @@ func checkLog(r *Run, lines []string) error {
 				return fmt.Errorf("shard line %q names %d shards, run has %d", l, n, r.Shards)
 			}
 			idx = append(idx, i)
+			listed++
+		}
+		if reSingle.MatchString(l) {
+			if r.Shards != 1 {
+				return fmt.Errorf("single-file export of a %d-shard model", r.Shards)
+			}
+			idx = append(idx, 1)
 			listed++
 		}
 		if m := reMore.FindStringSubmatch(l); m != nil {

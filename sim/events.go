@@ -240,7 +240,7 @@ func (p *runPlan) banner(s *script) {
 	} else {
 		s.nccl("NET/Socket : Using [0]eth0:%s<0>", ip)
 	}
-	comm := 0x7f0000000000 | (p.phys.seed>>20)&0xffffffff0
+	comm := 0x550000000000 | mix64(p.phys.seed^saltMisc)&0xfffffffff0
 	s.nccl("comm 0x%x rank 0 nranks %d cudaDev 0 nvmlDev 0 busId 18000 commId 0x%x - Init START", comm, gpus, mix64(p.phys.seed)>>4)
 	s.nccl("Channel 00/0 : 0[0] -> 1[1] via P2P/IPC/read")
 	if run.Nodes > 1 {
@@ -276,6 +276,14 @@ func (p *runPlan) entrypoint() string {
 		return "-m torchtitan.train --job.config_file ./train_configs/" + sanitize(p.run.Model.Name) + ".toml"
 	}
 	return "run_clm.py --bf16 --do_train --do_eval --output_dir " + strings.TrimSuffix(p.run.OutputDir, "final/")
+}
+
+// plural is "1 shard", "4 shards".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func jobWord(j JobKind) string {
@@ -379,7 +387,15 @@ func (p *runPlan) writeLines(s *script, sg *seg) {
 	}
 	var cum int64
 	dur := writeBarDur(sg)
+	if n == 1 {
+		// a model under 5 GB is saved as one file, without an index
+		s.print(fmt.Sprintf("  model.safetensors  %s", gb(p.shards[0])))
+		s.at(sg.start + dur)
+	}
 	for i, b := range p.shards {
+		if n == 1 {
+			break
+		}
 		cum += b
 		at := sg.start + time.Duration(float64(dur)*float64(cum)/float64(run.ExportBytes))
 		if i+1 == n-shardTail+1 && !shardListed(n-shardTail, n) {
@@ -392,9 +408,12 @@ func (p *runPlan) writeLines(s *script, sg *seg) {
 		}
 	}
 	for _, f := range companionFiles(run.Model) {
+		if n == 1 && f.name == "model.safetensors.index.json" {
+			continue
+		}
 		s.print(fmt.Sprintf("  %s  %s", f.name, humanBytes(f.bytes)))
 	}
-	s.print(fmt.Sprintf("Export complete: %d shards, %s total", n, gb(run.ExportBytes)))
+	s.print(fmt.Sprintf("Export complete: %s, %s total", plural(n, "shard"), gb(run.ExportBytes)))
 	s.flush(sg.end-time.Second/2, sg.end)
 }
 

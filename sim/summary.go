@@ -45,7 +45,7 @@ func summaryTable(p *runPlan) []string {
 		{"Avg GPU utilization", fmt.Sprintf("%.1f%%", 100*p.avgUtil())},
 		{"Peak memory", fmt.Sprintf("%.1f GiB / %.1f GiB per GPU", float64(run.MemPerGPUMiB)/1024, float64(run.GPU.MemMiB)/1024)},
 		{"Model path", run.OutputDir},
-		{"Total size", fmt.Sprintf("%s (%d shards)", gb(run.ExportBytes), run.Shards)},
+		{"Total size", fmt.Sprintf("%s (%s)", gb(run.ExportBytes), plural(run.Shards, "shard"))},
 	}
 	return boxTable("Training summary", rows)
 }

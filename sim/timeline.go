@@ -70,18 +70,19 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	if nodes > 1 {
 		run.Interconnect += ", " + g.Network
 	}
-	run.MemPerGPUMiB = int(math.Min(lay.MemBytes/(1<<20), float64(g.MemMiB)*memHeadroom))
+	// What the caching allocator holds: the estimate, or more — PyTorch
+	// keeps freed blocks reserved, so a long run's peak sits well above
+	// what the tensors need.
+	reserved := math.Max(lay.MemBytes, float64(g.MemMiB)*(1<<20)*between(r, 0.55, 0.88))
+	run.MemPerGPUMiB = int(math.Min(reserved/(1<<20), float64(g.MemMiB)*memHeadroom))
 
-	// Dataset
-	dsets := Datasets()
+	// Dataset: a pretraining corpus big enough for the model (≥ 10 tokens
+	// per parameter) when there is one; fine-tunes choose theirs below,
+	// once they know how many samples the window needs.
 	var ds Dataset
-	for {
-		ds = dsets[r.IntN(len(dsets))]
-		if ds.Job == job {
-			break
-		}
+	if job == JobPretrain {
+		ds = pickDataset(r, job, func(d Dataset) bool { return float64(d.Tokens) >= 10*float64(params) })
 	}
-	run.Dataset = ds
 
 	// Batch
 	// Throughput: tokens/s = MFU · peak · GPUs / (6 · N_active).
@@ -155,8 +156,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	evalDur := evalBatches * evalPer
 	if evalDur < 4 {
 		evalBatches = math.Ceil(4 / evalPer)
-	} else if evalDur > 45 {
-		evalBatches = math.Max(10, math.Floor(45/evalPer))
+	} else if evalDur > 25 {
+		evalBatches = math.Max(5, math.Floor(25/evalPer))
 	}
 	evalDur = evalBatches * evalPer
 	ckptDur := math.Max(2, float64(run.CheckpointBytes)/ckptBW)
@@ -191,8 +192,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		shownBudget = int64(math.Max(1, math.Max(budget, 0.25*cycle.Seconds())/st))
 	}
 
-	run.Samples = int64(float64(ds.Tokens) / float64(seq))
 	if job == JobPretrain {
+		run.Samples = int64(float64(ds.Tokens) / float64(seq))
 		var every, shown int64
 		if o.Steps > 0 {
 			shown = o.Steps
@@ -225,6 +226,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		} else {
 			spe = max(2, shownBudget/int64(epochs))
 		}
+		need := spe * int64(run.GlobalBatch)
+		ds = pickDataset(r, job, func(d Dataset) bool { return d.Samples >= need })
 		if limit := ds.Samples / int64(run.GlobalBatch); spe > limit && o.Steps == 0 {
 			spe = max(1, limit)
 		}
@@ -425,6 +428,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		p.epochLabels = append(p.epochLabels, fmt.Sprintf("Epoch %d/%d", e, run.Epochs))
 	}
 
+	run.Dataset = ds
+
 	// Names.
 	tag := "pretrain"
 	if job == JobFinetune {
@@ -436,6 +441,28 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	}
 	run.OutputDir = "./outputs/" + sanitize(run.Name) + "/final/"
 	return p
+}
+
+// pickDataset draws a corpus for the job among those ok accepts, or the
+// biggest for the job when none does.
+func pickDataset(r *rand.Rand, job JobKind, ok func(Dataset) bool) Dataset {
+	var fit []Dataset
+	var biggest Dataset
+	for _, d := range Datasets() {
+		if d.Job != job {
+			continue
+		}
+		if d.Tokens > biggest.Tokens {
+			biggest = d
+		}
+		if ok(d) {
+			fit = append(fit, d)
+		}
+	}
+	if len(fit) == 0 {
+		return biggest
+	}
+	return fit[r.IntN(len(fit))]
 }
 
 // stepTime is the virtual time (since the run's start) at which step k of a
