@@ -1,8 +1,6 @@
 package app
 
 import (
-	"strconv"
-
 	"github.com/overfit/overfit/sim"
 )
 
@@ -69,6 +67,9 @@ func (v *metricsView) SetMetrics(th *theme, s *sim.Snapshot) {
 	} else {
 		add("val loss", []byte("pending"), th.dim)
 	}
+	// Throughput exists only while steps run; loading, exporting and the
+	// summary show dashes rather than stale rates.
+	training := s.Phase == sim.PhaseTrain || s.Phase == sim.PhaseValidate
 	if started {
 		add("lr", appendSci(d[:0], m.LR), "")
 		gpt := paint("")
@@ -76,6 +77,11 @@ func (v *metricsView) SetMetrics(th *theme, s *sim.Snapshot) {
 			gpt = th.warn // clipped at 1.0: worth a glance
 		}
 		add("grad norm", appendFixed(d[:0], m.GradNorm, 3), gpt)
+	} else {
+		add("lr", none, th.dim)
+		add("grad norm", none, th.dim)
+	}
+	if started && training {
 		add("tokens/s", appendSI(d[:0], m.TokensPerSec, 2), th.ok)
 		add("TFLOP/s/GPU", appendFixed(d[:0], m.TFLOPsPerGPU, 1), "")
 		d = appendFixed(d[:0], m.MFU*100, 1)
@@ -83,7 +89,7 @@ func (v *metricsView) SetMetrics(th *theme, s *sim.Snapshot) {
 		d = appendFixed(d[:0], m.StepTime.Seconds(), 2)
 		add("step time", append(d, " s"...), "")
 	} else {
-		for _, l := range [...]string{"lr", "grad norm", "tokens/s", "TFLOP/s/GPU", "MFU", "step time"} {
+		for _, l := range [...]string{"tokens/s", "TFLOP/s/GPU", "MFU", "step time"} {
 			add(l, none, th.dim)
 		}
 	}
@@ -153,5 +159,3 @@ func (v *metricsView) View(th *theme) string {
 	}
 	return b.String()
 }
-
-var _ = strconv.Itoa
