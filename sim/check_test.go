@@ -250,9 +250,16 @@ func checkLog(r *Run, lines []string) error {
 	if r.StartStep > 0 && !strings.Contains(all, fmt.Sprintf("Resuming from checkpoint-%d", r.StartStep)) {
 		return fmt.Errorf("resumed run does not say so")
 	}
+	// the nvidia-smi table before the launcher line lines up too
+	for i := 1; i < len(lines) && !strings.HasPrefix(lines[i], "torchrun"); i++ {
+		if utf8.RuneCountInString(lines[i]) != utf8.RuneCountInString(lines[0]) {
+			return fmt.Errorf("nvidia-smi line %q misaligned", lines[i])
+		}
+	}
 	var idx []int
 	listed, more := 0, 0
 	var tableW int
+	inSummary := false
 	for _, l := range lines {
 		if m := reShard.FindStringSubmatch(l); m != nil {
 			i, _ := strconv.Atoi(m[1])
@@ -303,7 +310,10 @@ func checkLog(r *Run, lines []string) error {
 				return fmt.Errorf("%q: want %.2f ms", l, want)
 			}
 		}
-		if strings.HasPrefix(l, "+-") || strings.HasPrefix(l, "| ") {
+		if reExport.MatchString(l) {
+			inSummary = true
+		}
+		if inSummary && (strings.HasPrefix(l, "+-") || strings.HasPrefix(l, "| ")) {
 			if tableW == 0 {
 				tableW = utf8.RuneCountInString(l)
 			} else if utf8.RuneCountInString(l) != tableW {

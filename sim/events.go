@@ -136,6 +136,11 @@ func (p *runPlan) statics() []line {
 				s.log(LevelInfo, p.src("save"), "Resuming from checkpoint-%d: %s tokens consumed, lr %.4e, data loader fast-forwarded to sample %s",
 					run.StartStep, billions(int64(p.phys.tokensPerStep*float64(run.StartStep))), p.phys.lr(run.StartStep), commas(run.StartStep*int64(run.GlobalBatch)))
 				s.at(sg.end - time.Second/5)
+			case run.Job == JobPretrain && run.Framework == FrameworkMegatron:
+				s.log(LevelInfo, "", "> building GPT model from scratch: %d layers, init method std 0.02", m.Layers)
+				s.at(sg.start + time.Second/5)
+				s.log(LevelInfo, "", "> initialized %s parameters on (tensor, pipeline) rank (0, 0)", commas(run.Params/int64(run.TP*run.PP)))
+				s.at(sg.end - time.Second/5)
 			case run.Job == JobPretrain:
 				s.log(LevelInfo, p.src("modeling"), "Initializing %s from scratch (init std 0.02, %d layers)", m.modelClass(), m.Layers)
 				s.at(sg.start + time.Second/5)
@@ -154,8 +159,20 @@ func (p *runPlan) statics() []line {
 			p.evalLines(s, sg)
 		case segCkpt:
 			e := p.evals[sg.eval]
-			s.log(LevelInfo, p.src("save"), "Saving model checkpoint to %scheckpoint-%d", base, e.step)
+			switch run.Framework {
+			case FrameworkMegatron:
+				s.log(LevelInfo, "", "saving checkpoint at iteration %7d to %scheckpoint-%d in torch_dist format", e.step, base, e.step)
+			case FrameworkTorchtitan:
+				s.log(LevelInfo, "", "Saving the checkpoint (or staging if async is enabled) to %scheckpoint-%d.", base, e.step)
+			default:
+				s.log(LevelInfo, p.src("save"), "Saving model checkpoint to %scheckpoint-%d", base, e.step)
+			}
 			s.at(sg.start + time.Second/10)
+			if run.Framework == FrameworkMegatron {
+				s.log(LevelInfo, "", "  successfully saved checkpoint from iteration %7d to %scheckpoint-%d [ t %d/%d, p %d/%d ]",
+					e.step, base, e.step, run.TP, run.TP, run.PP, run.PP)
+				s.at(sg.end - time.Second/5)
+			}
 			note := fmt.Sprintf("new best eval loss %.4f", e.loss)
 			if !e.best {
 				note = fmt.Sprintf("eval loss %.4f, best stays %.4f", e.loss, p.bestBefore(sg.eval))
@@ -200,6 +217,9 @@ func writeBarDur(sg *seg) time.Duration { return sg.end - sg.start - 600*time.Mi
 func (p *runPlan) banner(s *script) {
 	run, m, g := p.run, p.run.Model, p.run.GPU
 	gpus := run.Nodes * run.GPUsPerNode
+	for _, l := range p.nvidiaSMI() {
+		s.print(l)
+	}
 	s.print(fmt.Sprintf("torchrun --nnodes=%d --nproc-per-node=%d --rdzv-backend=c10d --rdzv-endpoint=%s:29500 %s",
 		run.Nodes, run.GPUsPerNode, p.hosts.host(0), p.entrypoint()))
 	s.glog(LevelWarning, "torch/distributed/run.py:793", "Setting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid your system being overloaded, please further tune the variable for optimal performance in your application as needed.")
