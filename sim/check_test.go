@@ -251,7 +251,7 @@ func checkLog(r *Run, lines []string) error {
 		return fmt.Errorf("resumed run does not say so")
 	}
 	// the nvidia-smi table before the launcher line lines up too
-	for i := 1; i < len(lines) && !strings.HasPrefix(lines[i], "torchrun"); i++ {
+	for i := 1; i < len(lines) && strings.HasPrefix(lines[0], "+--") && !strings.HasPrefix(lines[i], "torchrun"); i++ {
 		if utf8.RuneCountInString(lines[i]) != utf8.RuneCountInString(lines[0]) {
 			return fmt.Errorf("nvidia-smi line %q misaligned", lines[i])
 		}
