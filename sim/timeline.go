@@ -60,6 +60,16 @@ func secs(s float64) time.Duration { return time.Duration(s * float64(time.Secon
 func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType, nodes int, job JobKind, fw Framework, lay layout, seq int) *runPlan {
 	params, active := m.Params(), m.ActiveParams()
 	gpus := nodes * g.PerNode
+	// Wide data parallelism with big micro-batches would force a global
+	// batch far beyond what such jobs use: shrink the micro-batch first.
+	maxSeqs := 256
+	if job == JobPretrain {
+		maxSeqs = max(1, int(16e6)/seq)
+	}
+	for lay.MB > 1 && lay.DP*lay.MB > maxSeqs {
+		lay.MB /= 2
+		lay.MemBytes = memPerGPU(m, float64(params), lay, seq)
+	}
 	run := &Run{
 		Index: index, Seed: seed, Model: m, Params: params, ActiveParams: active,
 		GPU: g, Nodes: nodes, GPUsPerNode: g.PerNode, Job: job, Framework: fw,
@@ -199,7 +209,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 			shown = o.Steps
 			every = max(1, niceStep((shown+int64(nEval)-1)/int64(nEval)))
 		} else {
-			every = max(1, niceStep(shownBudget/int64(nEval)))
+			every = max(1, roundDown2(shownBudget/int64(nEval)))
 			shown = every * int64(nEval)
 		}
 		run.EvalEvery = every
@@ -229,7 +239,11 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		need := spe * int64(run.GlobalBatch)
 		ds = pickDataset(r, job, func(d Dataset) bool { return d.Samples >= need })
 		if limit := ds.Samples / int64(run.GlobalBatch); spe > limit && o.Steps == 0 {
+			// the whole dataset is less than the window wants: more
+			// passes over it (which is how fine-tunes overfit)
+			want := spe * int64(epochs)
 			spe = max(1, limit)
+			epochs = int(min(5, max(int64(epochs), want/spe)))
 		}
 		run.Samples = spe*int64(run.GlobalBatch) + int64(r.IntN(run.GlobalBatch))
 		if run.Samples > ds.Samples {
@@ -441,6 +455,15 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	}
 	run.OutputDir = "./outputs/" + sanitize(run.Name) + "/final/"
 	return p
+}
+
+// roundDown2 keeps two significant digits: 1047 → 1000, 137 → 130, 19 → 19.
+func roundDown2(n int64) int64 {
+	u := int64(1)
+	for n/u >= 100 {
+		u *= 10
+	}
+	return n / u * u
 }
 
 // pickDataset draws a corpus for the job among those ok accepts, or the
