@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Messages a session shows when the server ends it.
+const (
+	goodbyeShutdown  = "overfit: server is restarting — reconnect in a moment"
+	goodbyeTimeLimit = "overfit: this session reached its time limit — reconnect for a new run"
+	busyMessage      = "overfit: server busy, try again in a minute"
+)
+
+// forceCloseGrace is how long sessions get, after connections were closed
+// by force, to notice and unwind.
+const forceCloseGrace = 2 * time.Second
+
+// Server is overfit's SSH server: every session channel gets its own run.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	ssh    *ssh.Server
+	limits *sessionLimiter
+	seed   seedFunc
+	clock  func() time.Time // a session's start; tests pin it to compare runs
+	share  string           // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
+
+	mu       sync.Mutex
+	closing  bool
+	sessions map[*session]struct{}
+	running  sync.WaitGroup // one per registered session
+}
+
+// NewServer loads (or creates) the host key and prepares the SSH server.
+// Nothing listens until Serve.
+func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	signer, err := loadOrCreateHostKey(cfg.HostKeyPath())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      log,
+		limits:   newSessionLimiter(cfg.Limits.MaxSessions, cfg.Limits.MaxSessionsPerIP),
+		seed:     randomSeed,
+		clock:    time.Now,
+		sessions: map[*session]struct{}{},
+	}
+	l := cfg.Limits
+	opts := []ssh.Option{
+		// The host key goes in first: wish.NewServer writes ./id_ed25519 when
+		// no host key is set, and the working directory is not ours.
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithVersion("overfit"),
+		func(srv *ssh.Server) error {
+			srv.HandshakeTimeout = l.HandshakeTimeout
+			// A live client answers keepalives, which counts as activity; a
+			// connection that opens no session and sends nothing is dropped.
+			if l.KeepaliveInterval > 0 {
+				srv.IdleTimeout = l.KeepaliveInterval * time.Duration(max(l.KeepaliveMissed, 1)+1)
+			}
+			srv.ConnCallback = s.acceptConn
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{
+				"session":                        s.handleSessionChannel,
+				"direct-tcpip":                   refuseChannel("port forwarding is disabled on this server"),
+				"direct-streamlocal@openssh.com": refuseChannel("socket forwarding is disabled on this server"),
+				"x11":                            refuseChannel("X11 forwarding is disabled on this server"),
+				"auth-agent@openssh.com":         refuseChannel("agent forwarding is disabled on this server"),
+			}
+			// No global request handlers: tcpip-forward (ssh -R) is refused.
+			srv.RequestHandlers = map[string]ssh.RequestHandler{}
+			return nil
+		},
+	}
+	if cfg.AuthorizedKeys != "" {
+		opts = append(opts, wish.WithAuthorizedKeys(cfg.AuthorizedKeys))
+	}
+	srv, err := wish.NewServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("set up the ssh server: %w", err)
+	}
+	s.ssh = srv
+	return s, nil
+}
+
+// Listen opens the TCP listener of cfg.Listen with a helpful error.
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another server running? change --listen)", s.cfg.Listen, err)
+	}
+	return ln, nil
+}
+
+// Serve accepts connections on ln until ctx is done, then shuts down
+// gracefully: it stops accepting, tells every live session goodbye, waits up
+// to the shutdown timeout for them to end, closes what is left and returns
+// nil. It returns an error only when the listener fails.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.share = shareCommand(s.cfg.PublicAddr, ln.Addr())
+	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.cfg.HostKeyPath(), "join", s.share)
+	served := make(chan error, 1)
+	go func() { served <- s.ssh.Serve(ln) }()
+	var err error
+	select {
+	case err = <-served:
+		err = fmt.Errorf("ssh server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	s.shutdown()
+	if err == nil {
+		<-served
+	}
+	return err
+}
+
+// shutdown stops accepting, ends every session with a goodbye and finally
+// closes all connections.
+func (s *Server) shutdown() {
+	s.limits.close()
+	s.mu.Lock()
+	s.closing = true
+	live := make([]*session, 0, len(s.sessions))
+	for ss := range s.sessions {
+		live = append(live, ss)
+	}
+	s.mu.Unlock()
+	s.log.Info("shutting down", "sessions", len(live))
+
+	// An already expired context: Shutdown closes the listeners at once and
+	// does not wait, because it would wait for connections forever.
+	expired, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.ssh.Shutdown(expired)
+
+	for _, ss := range live {
+		ss.stop(errShutdown)
+	}
+	if !waitTimeout(&s.running, s.cfg.Limits.ShutdownTimeout) {
+		s.log.Warn("sessions did not end in time; closing their connections")
+	}
+	_ = s.ssh.Close()
+	if !waitTimeout(&s.running, forceCloseGrace) {
+		s.log.Warn("sessions still running after their connections were closed")
+	}
+}
+
+// register admits a session under the limits. Each nil return is paired
+// with one unregister.
+func (s *Server) register(ss *session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return errShuttingDown
+	}
+	if err := s.limits.acquire(ss.ip); err != nil {
+		return err
+	}
+	s.sessions[ss] = struct{}{}
+	s.running.Add(1)
+	return nil
+}
+
+func (s *Server) unregister(ss *session) {
+	s.mu.Lock()
+	delete(s.sessions, ss)
+	s.mu.Unlock()
+	s.limits.release(ss.ip)
+	s.running.Done()
+}
+
+// waitTimeout waits for wg up to d and reports whether it finished.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// shareCommand is the ssh command line a visitor types to reach this server.
+func shareCommand(public string, listen net.Addr) string {
+	host, port := "localhost", "2222"
+	if ta, ok := listen.(*net.TCPAddr); ok {
+		port = strconv.Itoa(ta.Port)
+	}
+	if public != "" {
+		if h, p, err := net.SplitHostPort(public); err == nil {
+			host, port = h, p
+		} else {
+			host, port = public, "22"
+		}
+	}
+	if port == "22" {
+		return "ssh -t " + host
+	}
+	return "ssh -t " + host + " -p " + port
+}
+
+// refuseChannel rejects a channel type we do not serve, with a reason the
+// client prints.
+func refuseChannel(reason string) ssh.ChannelHandler {
+	return func(_ *ssh.Server, _ *gossh.ServerConn, nc gossh.NewChannel, _ ssh.Context) {
+		_ = nc.Reject(gossh.Prohibited, reason)
+	}
+}
+
+// connStateKey finds a connection's connState in its ssh.Context.
+type connStateKey struct{}
+
+// connState is what the server tracks per TCP connection.
+type connState struct {
+	mu        sync.Mutex
+	channels  int
+	keepalive sync.Once
+}
+
+// acceptConn runs for every new TCP connection, before the handshake.
+func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
+	ctx.SetValue(connStateKey{}, &connState{})
+	return c
+}
+
+// connStateOf returns the state acceptConn attached to ctx.
+func connStateOf(ctx ssh.Context) *connState {
+	if cs, ok := ctx.Value(connStateKey{}).(*connState); ok {
+		return cs
+	}
+	return &connState{}
+}
+
+// openChannel counts a session channel against the per-connection cap.
+func (cs *connState) openChannel(limit int) bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if limit > 0 && cs.channels >= limit {
+		return false
+	}
+	cs.channels++
+	return true
+}
+
+func (cs *connState) closeChannel() {
+	cs.mu.Lock()
+	cs.channels--
+	cs.mu.Unlock()
+}
+
+// keepalive probes the peer every interval and closes the connection when
+// `missed` probes in a row got no answer: the only way to notice a peer that
+// vanished while we keep writing frames into the kernel's buffers.
+func keepalive(ctx context.Context, conn *gossh.ServerConn, interval time.Duration, missed int) {
+	if interval <= 0 {
+		return
+	}
+	missed = max(missed, 1)
+	answered := make(chan struct{}, 1)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	outstanding := 0
+	inFlight := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-answered:
+			inFlight, outstanding = false, 0
+		case <-t.C:
+			if inFlight {
+				outstanding++
+				if outstanding >= missed {
+					_ = conn.Close()
+					return
+				}
+				continue
+			}
+			inFlight = true
+			go func() {
+				// Any reply, even "request failed", proves the peer alive.
+				if _, _, err := conn.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+					answered <- struct{}{}
+				}
+			}()
+		}
+	}
+}
+
+// errShutdown and errTimeLimit end a session with a goodbye line.
+var (
+	errShutdown     = &endNotice{reason: "shutdown", message: goodbyeShutdown}
+	errTimeLimit    = &endNotice{reason: "time limit", message: goodbyeTimeLimit}
+	errStalled      = errors.New("client stopped reading")
+	errGone         = errors.New("client closed the session")
+	errOutputClosed = errors.New("client closed its output")
+)
+
+// endNotice is why the server ended a session, with the line the visitor sees.
+type endNotice struct{ reason, message string }
+
+func (e *endNotice) Error() string { return e.reason }

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"charm.land/ssh"
+	"github.com/anmitsu/go-shlex"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Bounds on what a client may send before its session starts.
+const (
+	maxEnvVars     = 16
+	maxEnvValueLen = 256
+	maxTermLen     = 64
+)
+
+// session is one SSH session channel. Its request loop (serve) owns the
+// fields set before the shell starts; after that they are read-only, and
+// only win changes, under its own lock.
+type session struct {
+	srv   *Server
+	conn  *gossh.ServerConn
+	ch    gossh.Channel
+	ip    string
+	user  string
+	start time.Time
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	started bool
+	term    string
+	win     *windowBox // nil without a PTY
+	env     []string
+
+	out *sessionWriter // stdout, counted and guarded against stalled readers
+}
+
+// handleSessionChannel serves one "session" channel. It replaces the
+// library's session handler so that every request is bounded: window sizes
+// are clamped, window-changes never block (even before the shell), env is
+// capped, and subsystems and forwarding are refused with a clear message.
+func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
+	cs := connStateOf(ctx)
+	if !cs.openChannel(s.cfg.Limits.MaxChannels) {
+		_ = nc.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions per connection", s.cfg.Limits.MaxChannels))
+		return
+	}
+	defer cs.closeChannel()
+	ch, reqs, err := nc.Accept()
+	if err != nil {
+		return
+	}
+	cs.keepalive.Do(func() {
+		go keepalive(ctx, conn, s.cfg.Limits.KeepaliveInterval, s.cfg.Limits.KeepaliveMissed)
+	})
+	ip := conn.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	sctx, cancel := context.WithCancelCause(ctx)
+	ss := &session{
+		srv: s, conn: conn, ch: ch, ip: ip, user: conn.User(), start: s.clock(),
+		ctx: sctx, cancel: cancel,
+	}
+	ss.out = newSessionWriter(ch, s.cfg.Limits.StallTimeout, func() {
+		ss.stop(errStalled)
+		// A write blocked on a full SSH window only returns when the
+		// connection goes away; closing the channel is not enough.
+		_ = conn.Close()
+	})
+	defer ss.out.stop()
+	ss.serve(reqs)
+}
+
+// serve answers the channel's requests until the client closes it.
+func (ss *session) serve(reqs <-chan *gossh.Request) {
+	defer ss.cancel(errGone)
+	for req := range reqs {
+		ok := ss.handle(req)
+		if req.WantReply {
+			_ = req.Reply(ok, nil)
+		}
+	}
+}
+
+// handle acts on one channel request and says whether it succeeded.
+func (ss *session) handle(req *gossh.Request) bool {
+	lim := ss.srv.cfg.Limits
+	switch req.Type {
+	case "pty-req":
+		if ss.started || ss.win != nil {
+			return false
+		}
+		var p struct {
+			Term               string
+			Cols, Rows, PW, PH uint32
+			Modes              string
+		}
+		if gossh.Unmarshal(req.Payload, &p) != nil {
+			return false
+		}
+		w, h := clampSize(p.Cols, p.Rows, lim.MaxWidth, lim.MaxHeight)
+		ss.term = truncate(p.Term, maxTermLen)
+		ss.win = newWindowBox(w, h)
+		return true
+	case "window-change":
+		if ss.win == nil {
+			return false
+		}
+		var p struct{ Cols, Rows, PW, PH uint32 }
+		if gossh.Unmarshal(req.Payload, &p) != nil {
+			return false
+		}
+		ss.win.put(clampSize(p.Cols, p.Rows, lim.MaxWidth, lim.MaxHeight))
+		return true
+	case "env":
+		var kv struct{ Name, Value string }
+		if ss.started || len(ss.env) >= maxEnvVars || gossh.Unmarshal(req.Payload, &kv) != nil ||
+			!usefulEnv(kv.Name) || len(kv.Value) > maxEnvValueLen {
+			return false
+		}
+		ss.env = append(ss.env, kv.Name+"="+kv.Value)
+		return true
+	case "shell", "exec":
+		if ss.started {
+			return false
+		}
+		var p struct{ Command string }
+		if req.Type == "exec" && gossh.Unmarshal(req.Payload, &p) != nil {
+			return false
+		}
+		ss.started = true
+		ss.begin(p.Command)
+		return true
+	case "subsystem":
+		if ss.started {
+			return false
+		}
+		var p struct{ Name string }
+		_ = gossh.Unmarshal(req.Payload, &p)
+		ss.started = true
+		go ss.refuse(fmt.Sprintf("overfit: subsystem %q is not available: this server only shows a training run", truncate(p.Name, 40)), 1)
+		return true
+	case "eow@openssh.com":
+		// OpenSSH says its stdout is gone (ssh -T host | head): nobody
+		// reads what we send any more.
+		ss.stop(errOutputClosed)
+		return true
+	default:
+		// x11-req, auth-agent-req@openssh.com, signal, break, ...: refused.
+		return false
+	}
+}
+
+// usefulEnv says whether an environment variable can change how a session
+// looks; the rest are refused so a client cannot make us store them.
+func usefulEnv(name string) bool {
+	switch name {
+	case "TERM", "COLORTERM", "NO_COLOR", "CLICOLOR_FORCE", "LANG", "LC_ALL", "LC_CTYPE", "TERM_PROGRAM":
+		return true
+	}
+	return false
+}
+
+// begin starts the session's program in its own goroutine, or refuses it
+// with one line when the server is over its limits or going away.
+func (ss *session) begin(command string) {
+	srv := ss.srv
+	if err := srv.register(ss); err != nil {
+		msg := busyMessage
+		if errors.Is(err, errShuttingDown) {
+			msg = goodbyeShutdown
+		}
+		srv.log.Info("session refused", "client", ss.ip, "user", ss.user, "reason", err.Error())
+		go ss.refuse(msg, 1)
+		return
+	}
+	go func() {
+		defer srv.unregister(ss)
+		var limit *time.Timer
+		if d := srv.cfg.Limits.MaxSessionTime; d > 0 {
+			limit = time.AfterFunc(d, func() { ss.stop(errTimeLimit) })
+		}
+		code, mode := ss.run(command)
+		if limit != nil {
+			limit.Stop()
+		}
+		reason := "quit"
+		switch cause := context.Cause(ss.ctx); {
+		case errors.Is(cause, context.Canceled):
+			reason = "connection closed"
+		case cause != nil:
+			reason = cause.Error()
+		case code == 2:
+			reason = "bad options"
+		}
+		ss.exit(code)
+		if mode == "" {
+			mode = "options"
+		}
+		srv.log.Info("session end", "client", ss.ip, "user", ss.user, "mode", mode,
+			"duration", time.Since(ss.start).Round(time.Millisecond).String(),
+			"bytes", ss.out.written(), "exit", code, "reason", reason)
+	}()
+}
+
+// run parses the session options and runs the UI or the plain stream. It
+// returns the exit status and which of the two ran ("" for neither).
+func (ss *session) run(command string) (int, string) {
+	pty := ss.win != nil
+	args, err := shlex.Split(command, true)
+	if err != nil {
+		ss.errorLine(fmt.Sprintf("overfit: cannot parse options %q: %v (see --help)", truncate(command, 80), err))
+		return 2, ""
+	}
+	opts, err := parseSessionOptions(args, ss.start, ss.srv.seed)
+	if errors.Is(err, errHelp) {
+		_, _ = ss.stdout(pty).Write([]byte(sessionUsage))
+		return 0, ""
+	}
+	if err != nil {
+		ss.errorLine("overfit: " + err.Error())
+		return 2, ""
+	}
+	w, h := 0, 0
+	if pty {
+		w, h = ss.win.get()
+	}
+	o := opts.Options
+	ss.srv.log.Info("session start", "client", ss.ip, "user", ss.user, "term", ss.term,
+		"width", w, "height", h, "pty", pty, "seed", o.Seed, "model", o.Model, "join", opts.Joined)
+	if !pty {
+		return ss.stream(opts), "stream"
+	}
+	return ss.runTUI(opts), "tui"
+}
+
+// stdout is where text for the visitor goes: with a PTY the client's
+// terminal is raw, so line feeds need a carriage return.
+func (ss *session) stdout(pty bool) io.Writer {
+	if pty {
+		return newCRLFWriter(ss.out)
+	}
+	return ss.out
+}
+
+// errorLine writes one line to the client's stderr.
+func (ss *session) errorLine(line string) {
+	nl := "\n"
+	if ss.win != nil {
+		nl = "\r\n"
+	}
+	_, _ = io.WriteString(ss.ch.Stderr(), line+nl)
+}
+
+// refuse tells the client why it cannot have a session and ends it.
+func (ss *session) refuse(line string, code int) {
+	ss.errorLine(line)
+	ss.exit(code)
+}
+
+// exit sends the exit status and closes the channel.
+func (ss *session) exit(code int) {
+	status := struct{ Status uint32 }{uint32(code)}
+	_, _ = ss.ch.SendRequest("exit-status", false, gossh.Marshal(&status))
+	_ = ss.ch.Close()
+}
+
+// stop ends the session for cause; an *endNotice cause shows its goodbye.
+func (ss *session) stop(cause error) {
+	ss.cancel(cause)
+}
+
+// notice returns the goodbye the session should show, if the server ended it.
+func (ss *session) notice() (*endNotice, bool) {
+	var n *endNotice
+	ok := errors.As(context.Cause(ss.ctx), &n)
+	return n, ok
+}
+
+// truncate shortens s to at most n bytes, for logs and messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// sessionWriter counts bytes sent to a client and drops a client that stops
+// reading: when one Write blocks longer than the stall timeout, onStall runs.
+type sessionWriter struct {
+	w       io.Writer
+	timeout time.Duration
+	timer   *time.Timer
+
+	mu sync.Mutex // one Write at a time: frames and goodbyes must not interleave
+	n  atomic.Int64
+}
+
+func newSessionWriter(w io.Writer, timeout time.Duration, onStall func()) *sessionWriter {
+	sw := &sessionWriter{w: w, timeout: timeout}
+	if timeout > 0 {
+		sw.timer = time.AfterFunc(time.Hour, onStall)
+		sw.timer.Stop()
+	}
+	return sw
+}
+
+// Write passes p on, arming the stall timer for the duration of the write.
+func (sw *sessionWriter) Write(p []byte) (int, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.timer != nil {
+		sw.timer.Reset(sw.timeout)
+	}
+	n, err := sw.w.Write(p)
+	if sw.timer != nil {
+		sw.timer.Stop()
+	}
+	sw.n.Add(int64(n))
+	return n, err
+}
+
+// written is the number of bytes sent so far.
+func (sw *sessionWriter) written() int64 {
+	return sw.n.Load()
+}
+
+// stop disarms the stall timer for good.
+func (sw *sessionWriter) stop() {
+	if sw.timer != nil {
+		sw.timer.Stop()
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"io"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/overfit/overfit/app"
+)
+
+// quitGrace is how long a program gets to quit by itself after being told
+// the server is ending the session, before it is killed.
+const quitGrace = 2 * time.Second
+
+// Terminal reset for when a program had to be killed and could not restore
+// the client's screen itself: leave the alt screen, show the cursor, reset
+// colors.
+const terminalReset = "\x1b[?1049l\x1b[?25h\x1b[0m"
+
+// runTUI runs one Bubble Tea program for a PTY session and returns its exit
+// status.
+func (ss *session) runTUI(opts sessionOptions) int {
+	w, h := ss.win.get()
+	model, err := app.New(app.Config{
+		Options: opts.Options,
+		Plain:   opts.Plain,
+		Share:   ss.srv.share,
+		Width:   w,
+		Height:  h,
+	})
+	if err != nil {
+		ss.errorLine("overfit: " + err.Error())
+		return 1
+	}
+	env := append(ss.env[:len(ss.env):len(ss.env)], "TERM="+ss.term)
+	out := newCRLFWriter(ss.out)
+	p := tea.NewProgram(model,
+		tea.WithInput(ss.ch),
+		tea.WithOutput(out),
+		tea.WithEnvironment(env),
+		// The output is not a file, so the profile cannot be detected from
+		// it; the client's TERM, COLORTERM and NO_COLOR decide.
+		tea.WithColorProfile(colorprofile.Env(env)),
+		tea.WithWindowSize(w, h),
+		// The server owns SIGINT/SIGTERM (SPEC §6).
+		tea.WithoutSignalHandler(),
+		// There is no process to suspend on the other end of an SSH session.
+		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+			if _, ok := msg.(tea.SuspendMsg); ok {
+				return tea.ResumeMsg{}
+			}
+			return msg
+		}),
+	)
+
+	done := make(chan struct{})
+	watched := make(chan bool, 1) // whether the program had to be killed
+	go ss.watchTUI(p, w, h, done, watched)
+	_, runErr := p.Run()
+	close(done)
+	killed := <-watched
+	if n, ok := ss.notice(); ok {
+		msg := "\r\n" + n.message + "\r\n"
+		if killed {
+			msg = terminalReset + msg
+		}
+		_, _ = io.WriteString(ss.out, msg)
+		return 0
+	}
+	if runErr != nil && ss.ctx.Err() == nil {
+		ss.srv.log.Warn("program ended with an error", "client", ss.ip, "err", runErr)
+		return 1
+	}
+	return 0
+}
+
+// watchTUI feeds window changes to the program and ends it when the session
+// ends. It returns (through watched) once the program is done.
+func (ss *session) watchTUI(p *tea.Program, w, h int, done <-chan struct{}, watched chan<- bool) {
+	for {
+		select {
+		case <-done:
+			watched <- false
+			return
+		case <-ss.win.notify:
+			if nw, nh := ss.win.get(); nw != w || nh != h {
+				w, h = nw, nh
+				p.Send(tea.WindowSizeMsg{Width: w, Height: h})
+			}
+		case <-ss.ctx.Done():
+			n, ok := ss.notice()
+			if !ok {
+				// The client is gone or stalled: nobody to say goodbye to.
+				p.Kill()
+				<-done
+				watched <- true
+				return
+			}
+			// Send blocks until the program takes the message; a busy or
+			// stuck program must not delay the kill below. Send returns once
+			// the program has ended either way.
+			go p.Send(app.ShutdownMsg{Reason: n.message})
+			t := time.NewTimer(quitGrace)
+			select {
+			case <-done:
+				t.Stop()
+				watched <- false
+			case <-t.C:
+				p.Kill()
+				<-done
+				watched <- true
+			}
+			return
+		}
+	}
+}
