@@ -66,17 +66,23 @@ func (p *runPlan) allReduceLine(k int64, at time.Duration) line {
 	bw := p.gradBusBW * (0.93 + 0.06*unit(hash2(p.phys.seed^saltMisc, uint64(k)+7)))
 	dp := float64(run.DP)
 	t := f * (dp - 1) / dp * p.gradBytes() / (bw * 1e9)
-	return line{at: at, level: LevelInfo, kind: KindLog, source: p.src("trainer"),
-		text: fmt.Sprintf("NCCL %s of bf16 grads: %s over %d DP ranks in %s ms (bus bw %.1f GB/s), overlapped with backward",
-			op, gb(int64(p.gradBytes())), run.DP, millis(t), bw)}
-}
-
-// millis prints seconds as milliseconds with 2 decimals below 100 ms.
-func millis(t float64) string {
+	b := append(p.buf[:0], "NCCL "...)
+	b = append(b, op...)
+	b = append(b, " of bf16 grads: "...)
+	b = strconv.AppendFloat(b, float64(int64(p.gradBytes()))/1e9, 'f', 2, 64)
+	b = append(b, " GB over "...)
+	b = strconv.AppendInt(b, int64(run.DP), 10)
+	b = append(b, " DP ranks in "...)
+	prec := 1
 	if t < 0.1 {
-		return fmt.Sprintf("%.2f", t*1e3)
+		prec = 2
 	}
-	return fmt.Sprintf("%.1f", t*1e3)
+	b = strconv.AppendFloat(b, t*1e3, 'f', prec, 64)
+	b = append(b, " ms (bus bw "...)
+	b = strconv.AppendFloat(b, bw, 'f', 1, 64)
+	b = append(b, " GB/s), overlapped with backward"...)
+	p.buf = b
+	return line{at: at, level: LevelInfo, kind: KindLog, source: p.src("trainer"), text: string(b)}
 }
 
 // meanStep is the mean step duration over the log interval ending at k.
