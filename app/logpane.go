@@ -6,9 +6,10 @@ import (
 	"github.com/overfit/overfit/sim"
 )
 
-// logCap bounds the lines a session keeps: more than the tallest screen
-// (100 rows) needs, small enough that a session's log costs a few tens of KB.
-const logCap = 512
+// logCap bounds the lines a session keeps: twice the tallest screen (100
+// rows), few enough that a session's log stays under ~80 KB even of
+// 300-byte Megatron lines, since a server holds thousands of sessions.
+const logCap = 200
 
 // logLine is one event, formatted once when it arrives.
 type logLine struct {

@@ -205,6 +205,25 @@ func TestLiveKeyRejoinsTheRun(t *testing.T) {
 	}
 }
 
+func TestLiveKeyComesBackFromAhead(t *testing.T) {
+	m := newTestModel(t, testOptions(1), 120, 40)
+	for range 4 {
+		m.Update(press("+"))
+	}
+	advance(m, 20*time.Second) // at ×16: 320 s of run in 20 s
+	ahead := m.stream.Now()
+	m.Update(press("l"))
+	now := m.last.Add(time.Second)
+	m.Update(tickMsg{at: now, gen: m.gen})
+	want := now.Sub(testStart)
+	if got := m.stream.Now(); got != want || got >= ahead {
+		t.Fatalf("live from ahead: at %v, want %v (was %v)", got, want, ahead)
+	}
+	if m.log.Len() == 0 || !strings.Contains(plainFrame(m), m.snap.Run.Name) {
+		t.Fatal("after going back to live the log or header is empty")
+	}
+}
+
 func TestJoinLandsLive(t *testing.T) {
 	o := testOptions(7)
 	m, err := New(Config{Options: o, Width: 120, Height: 40})
