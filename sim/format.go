@@ -250,8 +250,11 @@ func commas(n int64) string {
 	return b.String()
 }
 
-// billions is a parameter count as people say it: "8.03B", "124M".
+// billions is a count as people say it: "124M", "8.03B", "15.00T".
 func billions(n int64) string {
+	if n >= 1e12 {
+		return fmt.Sprintf("%.2fT", float64(n)/1e12)
+	}
 	if n < 1e9 {
 		return fmt.Sprintf("%.0fM", float64(n)/1e6)
 	}

@@ -214,7 +214,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		}
 		run.EvalEvery = every
 		tpp := between(r, 20, 200)
-		jobTokens := math.Min(tpp*float64(params), float64(ds.Tokens)*4)
+		// No public run went much past ~18T tokens (Llama 3: 15T).
+		jobTokens := math.Min(math.Min(tpp*float64(params), 18e12), float64(ds.Tokens)*4)
 		jobSteps := int64(jobTokens / tokensPerStep)
 		// Small models are often trained from scratch in one sitting (a
 		// "speedrun"): the window is the whole job.
@@ -322,7 +323,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		ph.gnSettle = between(r, 0.18, 0.6)
 		ph.gnCreep = between(r, 0.05, 0.35)
 		ph.spikeMag = between(r, 0.25, 0.9)
-		ph.spikeProb = 0.35
+		ph.spikeProb = 0.3
 	} else {
 		ph.ft0 = between(r, 1.5, 2.5) + 0.3/math.Max(0.3, b)
 		ph.floor = ph.ft0 * between(r, 0.45, 0.65)
@@ -343,7 +344,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		}
 	}
 	ph.gnTau = math.Max(2, float64(run.WarmupSteps)/2)
-	ph.spikeBlock = max(8, shown/2)
+	ph.spikeBlock = max(8, shown)
+	ph.lastSpike = run.EndStep - int64(math.Ceil(4*math.Max(1.5, math.Min(30, float64(shown)/25)))) - 3
 	ph.spikeDecay = math.Max(1.5, math.Min(30, float64(shown)/25))
 	run.LossFloor = ph.floor
 
