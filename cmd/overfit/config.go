@@ -193,7 +193,7 @@ Server flags (each also read from the environment variable shown; flags win):
 				def = "see above"
 			}
 		}
-		fmt.Fprintf(w, "  --%-22s %s\n  %-24s env %s, default %s\n", f.Name+" "+flagKind(f), f.Usage, "", envName(f.Name), def)
+		fmt.Fprintf(w, "  --%s %s\n      %s\n      env %s, default %s\n", f.Name, flagKind(f), f.Usage, envName(f.Name), def)
 	})
 	fmt.Fprint(w, `
 Visitors connect with:  ssh -p 2222 HOST        (add -T to stream the plain log)
@@ -204,6 +204,16 @@ List them with:  ssh -p 2222 HOST -- --help   or   overfit play --help
 
 // flagKind names the kind of value a flag takes, for usage lines.
 func flagKind(f *flag.Flag) string {
+	switch f.Name {
+	case "listen", "metrics-listen":
+		return "HOST:PORT"
+	case "public-addr":
+		return "HOST[:PORT]"
+	case "data-dir", "host-key", "authorized-keys":
+		return "PATH"
+	case "log-format":
+		return "text|json"
+	}
 	switch f.Value.(interface{ Get() any }).Get().(type) {
 	case int, int64, uint64:
 		return "N"

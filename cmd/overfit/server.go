@@ -112,10 +112,15 @@ func (s *Server) Listen() (net.Listener, error) {
 // nil. It returns an error only when the listener fails.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.share = shareCommand(s.cfg.PublicAddr, ln.Addr())
+	stopHTTP, err := s.startHTTP()
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopHTTP()
 	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.cfg.HostKeyPath(), "join", s.share)
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
-	var err error
 	select {
 	case err = <-served:
 		err = fmt.Errorf("ssh server stopped: %w", err)
