@@ -115,6 +115,29 @@ func (m Model) modelClass() string {
 	return "LlamaForCausalLM"
 }
 
+// repo is the model's Hugging Face repository id.
+func (m Model) repo() string {
+	switch {
+	case m.Fictional:
+		return "overfit-labs/" + m.Name
+	case m.Arch == archGPT2:
+		return "openai-community/gpt2"
+	case strings.HasPrefix(m.Family, "Llama 2"):
+		return "meta-llama/" + strings.Replace(m.Name, "B", "b-hf", 1)
+	case m.Family == "Llama 3":
+		return "meta-llama/Meta-" + m.Name
+	case strings.HasPrefix(m.Family, "Llama"):
+		return "meta-llama/" + m.Name
+	case strings.HasPrefix(m.Family, "Mi"):
+		return "mistralai/" + m.Name + "-v0.1"
+	case strings.HasPrefix(m.Family, "Qwen"):
+		return "Qwen/" + m.Name
+	case strings.HasPrefix(m.Family, "Gemma"):
+		return "google/" + strings.ToLower(m.Name)
+	}
+	return m.Name
+}
+
 // statics builds every line of the run that is not a training log line.
 func (p *runPlan) statics() []line {
 	run, m := p.run, p.run.Model
@@ -147,7 +170,13 @@ func (p *runPlan) statics() []line {
 				s.log(LevelInfo, p.src("modeling"), "Model initialized: %s parameters on meta device, materialized per shard", commas(run.Params))
 				s.at(sg.end - time.Second/5)
 			default:
-				s.log(LevelInfo, p.src("modeling"), "loading weights file model.safetensors from cache at ~/.cache/huggingface/hub/models--%s/model.safetensors.index.json", sanitize(m.Name))
+				file := "model.safetensors"
+				if run.Shards > 1 {
+					file += ".index.json"
+				}
+				repo := m.repo()
+				s.log(LevelInfo, p.src("modeling"), "loading weights file %s from cache at /root/.cache/huggingface/hub/models--%s/snapshots/%012x/%s",
+					file, strings.ReplaceAll(repo, "/", "--"), mix64(uint64(len(repo))*0x9e37+uint64(m.Layers))>>16, file)
 				s.at(sg.start + time.Second/5)
 				s.log(LevelInfo, p.src("modeling"), "All model checkpoint weights were used when initializing %s.", m.modelClass())
 				s.at(sg.end - time.Second/5)
@@ -181,6 +210,7 @@ func (p *runPlan) statics() []line {
 				e.step, humanBytes(run.CheckpointBytes), float64(run.CheckpointBytes)/float64(run.Params), (sg.end - sg.start).Seconds(), note)
 			s.at(sg.end - time.Second/10)
 		case segMerge:
+			p.trainingDone(s, sg)
 			s.log(LevelInfo, p.src("export"), "Exporting final model to %s", run.OutputDir)
 			s.log(LevelInfo, p.src("export"), "Merging distributed weights (TP=%d, PP=%d, %s over %d ranks) into one bf16 state dict: %s",
 				run.TP, run.PP, run.Sharding, gpus, gb(run.ExportBytes))
@@ -382,6 +412,35 @@ func (p *runPlan) evalLines(s *script, sg *seg) {
 			min(e.patience, run.Patience), run.Patience, e.loss, p.bestBefore(sg.eval))
 		s.at(sg.end - time.Second/20)
 	}
+}
+
+// trainingDone is each framework's end-of-training notice.
+func (p *runPlan) trainingDone(s *script, sg *seg) {
+	run := p.run
+	var trainTime float64
+	for _, x := range p.segs {
+		if x.kind >= segTrain && x.kind <= segCkpt {
+			trainTime += (x.end - x.start).Seconds()
+		}
+	}
+	switch run.Framework {
+	case FrameworkHF:
+		var sum float64
+		const n = 32
+		for i := 1; i <= n; i++ {
+			sum += p.phys.loss(run.StartStep + (run.EndStep-run.StartStep)*int64(i)/n)
+		}
+		shown := float64(run.EndStep - run.StartStep)
+		s.log(LevelInfo, p.src("trainer"), "Training completed. Do not forget to share your model on huggingface.co/models =)")
+		s.print(fmt.Sprintf("{'train_runtime': %s, 'train_samples_per_second': %s, 'train_steps_per_second': %s, 'train_loss': %s, 'epoch': %s}",
+			pyFloat(round(trainTime, 4)), pyFloat(round(shown*float64(run.GlobalBatch)/trainTime, 3)), pyFloat(round(shown/trainTime, 3)),
+			pyFloat(sum/n), pyFloat(round(p.epoch(run.EndStep), 2))))
+	case FrameworkMegatron:
+		s.log(LevelInfo, "", "[after training is done]")
+	default:
+		s.log(LevelInfo, "", "Training completed")
+	}
+	s.at(sg.start)
 }
 
 // bestBefore is the best validation loss before eval i.
