@@ -35,7 +35,8 @@ func main() {
 }
 
 // run is main without the process: exit code 0 on a completed run, 1 when
-// the run could not be made or no session held, 2 on bad flags.
+// the run could not be made or no session held, 2 on bad flags, 130 when
+// interrupted (the partial report is still printed).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseConfig(ctx, args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -66,7 +67,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "overfit-load: %v\n", err)
 		return 1
 	}
-	if rep.Held == 0 {
+	switch {
+	case rep.Interrupted:
+		return 130
+	case rep.Held == 0:
 		return 1
 	}
 	return 0
