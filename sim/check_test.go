@@ -21,6 +21,22 @@ func cycle(s *Stream, dt time.Duration, maxGPUs int) ([]string, error) {
 	if err := checkRun(run); err != nil {
 		return nil, err
 	}
+	// validation sits slightly above training: above the smooth curve,
+	// within a small ε of the noisy logged loss (spikes aside), and within
+	// a few hundredths in pretraining
+	ph := &s.plan.phys
+	for _, e := range s.plan.evals {
+		train := ph.loss(e.step)
+		spike, _ := ph.spike(e.step)
+		switch {
+		case e.loss < ph.base(e.step):
+			return nil, fmt.Errorf("val loss %.4f below the train curve %.4f at step %d", e.loss, ph.base(e.step), e.step)
+		case spike == 0 && e.loss < train-0.1:
+			return nil, fmt.Errorf("val loss %.4f below train loss %.4f at step %d", e.loss, train, e.step)
+		case run.Job == JobPretrain && e.loss-ph.base(e.step) > 0.05:
+			return nil, fmt.Errorf("pretraining val loss %.4f far above train %.4f", e.loss, ph.base(e.step))
+		}
+	}
 	var (
 		snap   Snapshot
 		evs    []Event

@@ -201,8 +201,20 @@ func (s *Stream) trainBars(dst []Bar, k int64, t time.Duration) []Bar {
 		in := k - ep*run.StepsPerEpoch
 		left := max(0, min(run.StepsPerEpoch, run.EndStep-ep*run.StepsPerEpoch)-in)
 		dst = append(dst, Bar{Label: p.epochLabels[ep], Done: float64(in), Total: float64(run.StepsPerEpoch), Unit: "it",
-			Rate: rate, Elapsed: el, ETA: time.Duration(float64(left) / rate * float64(time.Second))})
+			Rate: rate, Elapsed: max(0, t-p.epochStart(ep*run.StepsPerEpoch)), ETA: time.Duration(float64(left) / rate * float64(time.Second))})
 	}
 	return append(dst, Bar{Label: "Training", Done: float64(k), Total: float64(run.TotalSteps), Unit: "it",
 		Rate: rate, Elapsed: el, ETA: eta})
+}
+
+// epochStart is when the epoch beginning after step k started: the train
+// segment resuming at k (after the epoch-end evaluation), or step k's end.
+func (p *runPlan) epochStart(k int64) time.Duration {
+	for i := range p.segs {
+		if sg := &p.segs[i]; sg.kind == segTrain && sg.step0 == k {
+			return sg.start
+		}
+	}
+	sg := p.trainSeg(k)
+	return p.stepTime(sg, k)
 }
