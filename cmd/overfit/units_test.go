@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/overfit/overfit/sim"
+)
+
+func fixedSeed(v uint64) seedFunc { return func() (uint64, error) { return v, nil } }
+
+func TestParseSessionOptions(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	o, err := parseSessionOptions([]string{"--seed", "42", "--model", "llama-3-8b", "--gpu", "H100", "--nodes", "2", "--job", "finetune", "--speed", "4", "--steps", "300", "--plain"}, now, fixedSeed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sim.Options{Seed: 42, Model: "llama-3-8b", GPU: "H100", Nodes: 2, Job: sim.JobFinetune, Speed: 4, Steps: 300, Start: now}
+	if o.Options != want || !o.Plain || o.Joined {
+		t.Fatalf("got %+v", o)
+	}
+
+	o, err = parseSessionOptions(nil, now, fixedSeed(99))
+	if err != nil || o.Options.Seed != 99 || !o.Options.Start.Equal(now) {
+		t.Fatalf("defaults: %+v, %v", o, err)
+	}
+	if _, err := parseSessionOptions([]string{"--help"}, now, fixedSeed(1)); !errors.Is(err, errHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+
+	id := sim.EncodeRunID(sim.Options{Seed: 5, Speed: 2, Start: now.Add(-time.Hour)})
+	o, err = parseSessionOptions([]string{"--join", id, "--plain"}, now, fixedSeed(1))
+	if err != nil || !o.Joined || o.Options.Seed != 5 || !o.Plain {
+		t.Fatalf("join: %+v, %v", o, err)
+	}
+	// A start within the clock slack is fine; beyond it, an error.
+	if _, err := parseSessionOptions([]string{"--join", sim.EncodeRunID(sim.Options{Seed: 5, Start: now.Add(2 * time.Second)})}, now, fixedSeed(1)); err != nil {
+		t.Fatalf("join 2s ahead: %v", err)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "unknown option --bogus"},
+		{[]string{"--seed"}, "option --seed needs a value"},
+		{[]string{"--seed", "-1"}, "--seed"},
+		{[]string{"--speed", "0"}, "--speed"},
+		{[]string{"--speed", "NaN"}, "--speed"},
+		{[]string{"--nodes", "-3"}, "--nodes"},
+		{[]string{"--steps", "0"}, "--steps"},
+		{[]string{"--job", "party"}, "party"},
+		{[]string{"--gpu", "h1000"}, "h1000"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--join", "garbage"}, "bad --join run id"},
+		{[]string{"--join", id, "--model", "llama-3-8b"}, "cannot be combined with --model"},
+		{[]string{"--join", sim.EncodeRunID(sim.Options{Seed: 5, Start: now.Add(time.Minute)})}, "future"},
+	} {
+		_, err := parseSessionOptions(tc.args, now, fixedSeed(1))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: err %v, want one line mentioning %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestServeFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{
+		"OVERFIT_LISTEN":        "127.0.0.1:2300",
+		"OVERFIT_DATA_DIR":      "/srv/overfit",
+		"OVERFIT_MAX_SESSIONS":  "50",
+		"OVERFIT_STALL_TIMEOUT": "1m",
+	}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+	cfg, err := parseServeFlags([]string{"--max-sessions", "7"}, getenv, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:2300" || cfg.DataDir != "/srv/overfit" || cfg.Limits.MaxSessions != 7 || cfg.Limits.StallTimeout != time.Minute {
+		t.Fatalf("flags should win over env, env over defaults: %+v", cfg)
+	}
+	if got := cfg.HostKeyPath(); got != "/srv/overfit/ssh_host_ed25519_key" {
+		t.Fatalf("host key path %q", got)
+	}
+
+	if _, err := parseServeFlags([]string{"--help"}, getenv, &out); !errors.Is(err, errHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	help := out.String()
+	for _, want := range []string{"--listen", "OVERFIT_LISTEN", "--max-sessions-per-ip", "OVERFIT_MAX_SESSIONS_PER_IP", "overfit play", "overfit version"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--nope"}, nil, "unknown option --nope"},
+		{[]string{"--max-sessions", "many"}, nil, "--max-sessions"},
+		{nil, map[string]string{"OVERFIT_MAX_WIDTH": "wide"}, "OVERFIT_MAX_WIDTH"},
+		{[]string{"--log-format", "xml"}, nil, "--log-format"},
+		{[]string{"--max-width", "10"}, nil, "--max-width"},
+		{[]string{"serve"}, nil, `unexpected argument "serve"`},
+	} {
+		_, err := parseServeFlags(tc.args, func(k string) string { return tc.env[k] }, &out)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: err %v, want it to mention %q", tc.args, tc.env, err, tc.want)
+		}
+	}
+}
+
+func TestRunExitStatuses(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--help"}, 0},
+		{[]string{"help"}, 0},
+		{[]string{"version"}, 0},
+		{[]string{"--bogus"}, 2},
+		{[]string{"play", "--help"}, 0},
+		{[]string{"play", "--bogus"}, 2},
+		{[]string{"--listen", "127.0.0.1:99999", "--data-dir", t.TempDir()}, 1},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(tc.args, noEnv, nil, &out, &errOut); code != tc.code {
+			t.Errorf("overfit %v: exit %d, want %d (stderr %q)", tc.args, code, tc.code, errOut.String())
+		}
+		if tc.code == 2 && strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("overfit %v: stderr should be one line, got %q", tc.args, errOut.String())
+		}
+	}
+}
+
+// pipeWriter accepts n writes, then fails like a closed pipe.
+type pipeWriter struct {
+	mu     sync.Mutex
+	n      int
+	writes int
+	buf    bytes.Buffer
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.writes >= p.n {
+		return 0, syscall.EPIPE
+	}
+	p.writes++
+	return p.buf.Write(b)
+}
+
+func TestPlayStreamsPlainLogWhenNotATerminal(t *testing.T) {
+	w := &pipeWriter{n: 2}
+	var errOut bytes.Buffer
+	if code := run([]string{"play", "--seed", "3", "--speed", "50"}, func(string) string { return "" }, nil, w, &errOut); code != 0 {
+		t.Fatalf("play into a closed pipe: exit %d, stderr %q", code, errOut.String())
+	}
+	if out := w.buf.String(); out == "" || strings.ContainsRune(out, 0x1b) {
+		t.Fatalf("play output %q: want plain log lines", out)
+	}
+}
+
+func TestClampSize(t *testing.T) {
+	for _, tc := range []struct {
+		w, h         uint32
+		wantW, wantH int
+	}{
+		{80, 24, 80, 24},
+		{65535, 65535, 300, 100},
+		{1 << 31, 5, 300, 5},
+		{0, 0, 80, 24},
+		{1, 1, 1, 1},
+	} {
+		if w, h := clampSize(tc.w, tc.h, 300, 100); w != tc.wantW || h != tc.wantH {
+			t.Errorf("clampSize(%d, %d) = %d×%d, want %d×%d", tc.w, tc.h, w, h, tc.wantW, tc.wantH)
+		}
+	}
+}
+
+func TestCRLFWriter(t *testing.T) {
+	var out bytes.Buffer
+	c := newCRLFWriter(&out)
+	for _, s := range []string{"a\nb\r\nc\r", "\nd\n", "", "\n"} {
+		n, err := c.Write([]byte(s))
+		if err != nil || n != len(s) {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	if got, want := out.String(), "a\r\nb\r\nc\r\nd\r\n\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// blockingWriter blocks every write until released.
+type blockingWriter struct{ release chan struct{} }
+
+func (b blockingWriter) Write(p []byte) (int, error) {
+	<-b.release
+	return 0, errors.New("closed")
+}
+
+func TestSessionWriterDetectsStalledReader(t *testing.T) {
+	bw := blockingWriter{release: make(chan struct{})}
+	stalled := make(chan struct{})
+	sw := newSessionWriter(bw, 50*time.Millisecond, func() {
+		close(stalled)
+		close(bw.release) // what closing the connection does to a blocked write
+	})
+	defer sw.stop()
+	if _, err := sw.Write([]byte("frame")); err == nil {
+		t.Fatal("write to a stalled reader succeeded")
+	}
+	select {
+	case <-stalled:
+	default:
+		t.Fatal("stall not reported")
+	}
+
+	var out bytes.Buffer
+	fine := newSessionWriter(&out, time.Hour, func() { t.Error("stall reported for a reader that keeps up") })
+	defer fine.stop()
+	for i := 0; i < 3; i++ {
+		if _, err := fine.Write([]byte("abc")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fine.written() != 9 {
+		t.Fatalf("counted %d bytes, want 9", fine.written())
+	}
+}
+
+func TestHostKeyErrors(t *testing.T) {
+	dir := t.TempDir()
+	// A directory where the key should be: unreadable.
+	p := filepath.Join(dir, "key")
+	if err := os.Mkdir(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadOrCreateHostKey(p); err == nil || !strings.Contains(err.Error(), "read host key") {
+		t.Fatalf("unreadable key: %v", err)
+	}
+	// An empty file is corrupt, not "missing".
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadOrCreateHostKey(empty); err == nil || !strings.Contains(err.Error(), "never replaced") {
+		t.Fatalf("empty key: %v", err)
+	}
+	// Created in nested directories, then reused.
+	nested := filepath.Join(dir, "a", "b", "key")
+	k1, err := loadOrCreateHostKey(nested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := loadOrCreateHostKey(nested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(k1.PublicKey().Marshal(), k2.PublicKey().Marshal()) {
+		t.Fatal("the key changed on reload")
+	}
+}
+
+func TestShareCommand(t *testing.T) {
+	addr := &net.TCPAddr{IP: net.IPv4zero, Port: 2222}
+	for _, tc := range []struct {
+		public string
+		want   string
+	}{
+		{"", "ssh -t localhost -p 2222"},
+		{"demo.example.com", "ssh -t demo.example.com"},
+		{"demo.example.com:22", "ssh -t demo.example.com"},
+		{"demo.example.com:2022", "ssh -t demo.example.com -p 2022"},
+	} {
+		if got := shareCommand(tc.public, addr); got != tc.want {
+			t.Errorf("shareCommand(%q) = %q, want %q", tc.public, got, tc.want)
+		}
+	}
+}
