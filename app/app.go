@@ -87,15 +87,16 @@ type Model struct {
 	profile       colorprofile.Profile
 	theme         theme
 
-	header  headerView
-	log     logPane
-	bars    barsView
-	metrics metricsView
-	gpus    gpuGridView
-	config  configView
-	chart   lossChartView
-	footer  footerView
-	help    helpView
+	header   headerView
+	pipeline pipelineView
+	log      logPane
+	bars     barsView
+	metrics  metricsView
+	gpus     gpuGridView
+	config   configView
+	chart    lossChartView
+	footer   footerView
+	help     helpView
 
 	frame builder // reused frame buffer
 	view  string  // the cached frame
@@ -126,8 +127,18 @@ func New(cfg Config) (*Model, error) {
 	}
 	m.help.keyMap = m.keys
 	m.theme = newTheme(m.dark, m.profile)
+	m.attachTheme()
 	m.setStream(s)
 	return m, nil
+}
+
+// attachTheme points every sub-view at the model's theme, which restyle
+// replaces in place.
+func (m *Model) attachTheme() {
+	th := &m.theme
+	m.header.th, m.pipeline.th, m.log.th, m.bars.th = th, th, th, th
+	m.metrics.th, m.gpus.th, m.chart.th, m.config.th = th, th, th, th
+	m.footer.th, m.help.th = th, th
 }
 
 // speedOf is the options' time-lapse factor (0 means 1).
@@ -153,11 +164,11 @@ func (m *Model) setStream(s *sim.Stream) {
 // clock with an immediate tick, so a joining viewer lands at the run's live
 // position before the first real frame.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.tickNow())
+	return tea.Batch(tea.RequestBackgroundColor, m.tickNowCmd())
 }
 
-// tickNow delivers a tick at once (start, resume, live).
-func (m *Model) tickNow() tea.Cmd {
+// tickNowCmd delivers a tick at once (start, resume, live).
+func (m *Model) tickNowCmd() tea.Cmd {
 	gen := m.gen
 	return func() tea.Msg { return tickMsg{at: time.Now(), gen: gen} }
 }

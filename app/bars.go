@@ -8,14 +8,16 @@ import (
 
 // barsView is the pinned tqdm-style bars under the log, outermost first.
 type barsView struct {
+	th    *theme
 	w     int
 	color bool // color the filled part (dashboard); plain mode prints as tqdm does
 	bars  []sim.Bar
 	text  []string // formatted once per frame per bar
 }
 
-// SetSize sets the width every bar is formatted to.
-func (v *barsView) SetSize(w int) { v.w = w }
+// SetSize sets the width every bar is formatted to; the caller gives the
+// bars as many rows as there are, up to the height it has.
+func (v *barsView) SetSize(w, _ int) { v.w = w }
 
 // SetBars takes the live bars of a snapshot and formats them.
 func (v *barsView) SetBars(bars []sim.Bar) {
@@ -30,7 +32,8 @@ func (v *barsView) SetBars(bars []sim.Bar) {
 func (v *barsView) Len() int { return len(v.text) }
 
 // writeRow appends bar i and returns its width.
-func (v *barsView) writeRow(b *builder, th *theme, i int) int {
+func (v *barsView) writeRow(b *builder, i int) int {
+	th := v.th
 	s, w := clip(v.text[i], v.w)
 	if !v.color {
 		b.WriteString(s)
@@ -55,13 +58,13 @@ func (v *barsView) writeRow(b *builder, th *theme, i int) int {
 }
 
 // View renders the bars as lines (the sub-view API).
-func (v *barsView) View(th *theme) string {
+func (v *barsView) View() string {
 	var b builder
 	for i := range v.text {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		v.writeRow(&b, th, i)
+		v.writeRow(&b, i)
 	}
 	return b.String()
 }

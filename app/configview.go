@@ -10,6 +10,7 @@ import (
 // laid out on the cluster, what it reads, how it is optimized. It is what
 // makes the numbers elsewhere checkable.
 type configView struct {
+	th    *theme
 	w, h  int
 	run   *sim.Run
 	width int
@@ -87,7 +88,8 @@ func frameworkName(f sim.Framework) string {
 }
 
 // writeRow appends row i of the panel (exactly w cells).
-func (v *configView) writeRow(b *builder, th *theme, i int) {
+func (v *configView) writeRow(b *builder, i int) {
+	th := v.th
 	switch i {
 	case 0:
 		boxTop(b, th, v.w, "run config", "")
@@ -116,13 +118,13 @@ func (v *configView) writeRow(b *builder, th *theme, i int) {
 }
 
 // View renders the panel (the sub-view API).
-func (v *configView) View(th *theme) string {
+func (v *configView) View() string {
 	var b builder
 	for i := range v.h {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		v.writeRow(&b, th, i)
+		v.writeRow(&b, i)
 	}
 	return b.String()
 }

@@ -3,14 +3,15 @@ package app
 // footerView is the last row: the run id and the exact ssh line that opens
 // the same run elsewhere, collapsing gracefully when narrow.
 type footerView struct {
+	th        *theme
 	w         int
 	share, id string
 	text      string // styled, rebuilt only when width, id or theme change
 	valid     bool
 }
 
-// SetSize sets the width.
-func (v *footerView) SetSize(w int) {
+// SetSize sets the width; the footer is one row.
+func (v *footerView) SetSize(w, _ int) {
 	if w != v.w {
 		v.w, v.valid = w, false
 	}
@@ -35,7 +36,8 @@ func (v *footerView) joinLine() string {
 }
 
 // View renders the footer row.
-func (v *footerView) View(th *theme) string {
+func (v *footerView) View() string {
+	th := v.th
 	if v.valid {
 		return v.text
 	}

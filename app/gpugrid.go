@@ -13,6 +13,7 @@ var utilGlyphs = [...]string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "�
 // gpuGridView is the cluster at a glance: one row per node (or per GPU on a
 // single node), cells colored by health, as many nodes as fit, then "+N".
 type gpuGridView struct {
+	th      *theme
 	w, h    int
 	gpus    []sim.GPUStat
 	nodes   int
@@ -91,7 +92,8 @@ func gpuGridWantRows(run *sim.Run) int {
 }
 
 // writeRow appends row i of the panel (exactly w cells).
-func (v *gpuGridView) writeRow(b *builder, th *theme, i int) {
+func (v *gpuGridView) writeRow(b *builder, i int) {
+	th := v.th
 	switch i {
 	case 0:
 		extra := ""
@@ -135,9 +137,9 @@ func (v *gpuGridView) writeRow(b *builder, th *theme, i int) {
 		th.dim.write(b, s)
 		used = w
 	case v.perGPU():
-		used = v.writeGPU(b, th, &v.gpus[row], inner)
+		used = v.writeGPU(b, &v.gpus[row], inner)
 	default:
-		used = v.writeNode(b, th, row, inner)
+		used = v.writeNode(b, row, inner)
 	}
 	spaces(b, inner-used)
 	b.WriteByte(' ')
@@ -145,7 +147,8 @@ func (v *gpuGridView) writeRow(b *builder, th *theme, i int) {
 }
 
 // writeNode appends "node03 ▇▇▇▇▇▇▇▇  98%  71C  612W  61.2G" within room.
-func (v *gpuGridView) writeNode(b *builder, th *theme, node, room int) int {
+func (v *gpuGridView) writeNode(b *builder, node, room int) int {
+	th := v.th
 	gs := v.gpus[node*v.perNode : (node+1)*v.perNode]
 	d := append(v.tmp[:0], "node"...)
 	if node < 10 {
@@ -200,7 +203,8 @@ func (v *gpuGridView) writeNode(b *builder, th *theme, node, room int) int {
 }
 
 // writeGPU appends "GPU3 ████████  98%  71C  612/700W  61.2/80.0G" within room.
-func (v *gpuGridView) writeGPU(b *builder, th *theme, g *sim.GPUStat, room int) int {
+func (v *gpuGridView) writeGPU(b *builder, g *sim.GPUStat, room int) int {
+	th := v.th
 	d := append(v.tmp[:0], "GPU"...)
 	d = strconv.AppendInt(d, int64(g.Local), 10)
 	label := string(d)
@@ -254,13 +258,13 @@ func utilGlyph(u float64) string {
 }
 
 // View renders the panel (the sub-view API).
-func (v *gpuGridView) View(th *theme) string {
+func (v *gpuGridView) View() string {
 	var b builder
 	for i := range v.h {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		v.writeRow(&b, th, i)
+		v.writeRow(&b, i)
 	}
 	return b.String()
 }

@@ -18,10 +18,15 @@ func phaseIndex(p sim.Phase) int {
 	return int(p)
 }
 
-// headerView is the top of the dashboard: who is training what on which
-// cluster, the clocks and badges, and the phase pipeline with the step.
+// headerView is the dashboard's first row: who is training what on which
+// cluster, the badges and the clocks.
 type headerView struct {
-	w, rows int
+	th *theme
+	w  int
+	// phaseInline puts the current phase among the badges, for terminals
+	// too short for the pipeline row.
+	phaseInline bool
+	st          headerState
 	// idCache holds the identity part (run name, model, cluster), which only
 	// changes with the run or the room it gets.
 	idRun   *sim.Run
@@ -31,8 +36,8 @@ type headerView struct {
 	tmp     []byte
 }
 
-// SetSize sets the width and the rows (1 or 2) the header gets.
-func (v *headerView) SetSize(w, rows int) { v.w, v.rows = w, rows }
+// SetSize sets the width; the header is one row.
+func (v *headerView) SetSize(w, _ int) { v.w = w }
 
 // headerState is everything the header shows that changes during a run.
 type headerState struct {
@@ -41,19 +46,20 @@ type headerState struct {
 	paused bool
 }
 
-// writeRow appends header row i and returns its width.
-func (v *headerView) writeRow(b *builder, th *theme, st *headerState, i int) int {
-	if i == 1 {
-		return v.writePipelineRow(b, th, st)
-	}
+// SetState gives the header the live state it shows.
+func (v *headerView) SetState(st headerState) { v.st = st }
+
+// writeRow appends the header row and returns its width.
+func (v *headerView) writeRow(b *builder) int {
+	st := &v.st
 	// Right side first: it is what changes, and it has priority.
 	var right builder
-	rw := v.writeClocks(&right, th, st, v.w-10)
+	rw := v.writeClocks(&right, st, v.w-10)
 	room := v.w - rw
 	if rw > 0 {
 		room -= 2 // a gap before the right side
 	}
-	lw := v.writeIdentity(b, th, st.snap.Run, room)
+	lw := v.writeIdentity(b, st.snap.Run, room)
 	pad := v.w - lw - rw
 	spaces(b, pad)
 	b.WriteString(right.String())
@@ -62,7 +68,8 @@ func (v *headerView) writeRow(b *builder, th *theme, st *headerState, i int) int
 
 // writeClocks appends the badges, clocks (and the phase on one-row headers)
 // within room cells and returns the width used.
-func (v *headerView) writeClocks(b *builder, th *theme, st *headerState, room int) int {
+func (v *headerView) writeClocks(b *builder, st *headerState, room int) int {
+	th := v.th
 	type part struct {
 		text string
 		pt   paint
@@ -79,7 +86,7 @@ func (v *headerView) writeClocks(b *builder, th *theme, st *headerState, room in
 		parts[n] = part{string(v.tmp), th.badge, true}
 		n++
 	}
-	if v.rows == 1 {
+	if v.phaseInline {
 		parts[n] = part{phaseNames[phaseIndex(st.snap.Phase)], th.phaseNow, true}
 		n++
 	}
@@ -121,7 +128,8 @@ func (v *headerView) writeClocks(b *builder, th *theme, st *headerState, room in
 
 // writeIdentity appends " overfit  run-name · Model 8.03B · 2x8 H100 80GB"
 // within room cells and returns the width used.
-func (v *headerView) writeIdentity(b *builder, th *theme, run *sim.Run, room int) int {
+func (v *headerView) writeIdentity(b *builder, run *sim.Run, room int) int {
+	th := v.th
 	if room <= 0 {
 		return 0
 	}
@@ -211,87 +219,9 @@ func clusterLabel(r *sim.Run) string {
 	return string(d)
 }
 
-// writePipelineRow appends "INIT ▸ TRAIN ▸ VALID ▸ EXPORT ▸ SUMMARY" with the
-// current stage highlighted, and the step/epoch on the right when room.
-func (v *headerView) writePipelineRow(b *builder, th *theme, st *headerState) int {
-	cur := phaseIndex(st.snap.Phase)
-	sep := " ▸ "
-	full := 2 // the highlight's padding
-	for i, n := range phaseNames {
-		if i > 0 {
-			full += 3
-		}
-		full += len(n)
-	}
-	w := 0
-	b.WriteByte(' ')
-	w++
-	if full+1 > v.w {
-		sep = "▸"
-		full -= 2 * (len(phaseNames) - 1)
-	}
-	if full+1 > v.w {
-		// Too narrow for the pipeline: the stage and its number.
-		s := phaseNames[cur]
-		th.phaseNow.write(b, " "+s+" ")
-		w += len(s) + 2
-		suffix := " " + strconv.Itoa(cur+1) + "/" + strconv.Itoa(len(phaseNames))
-		if w+len(suffix) <= v.w {
-			th.dim.write(b, suffix)
-			w += len(suffix)
-		}
-	} else {
-		for i, n := range phaseNames {
-			if i > 0 {
-				th.dim.write(b, sep)
-				w += width(sep)
-			}
-			switch {
-			case i < cur:
-				th.phaseDone.write(b, n)
-				w += len(n)
-			case i == cur:
-				th.phaseNow.write(b, " "+n+" ")
-				w += len(n) + 2
-			default:
-				th.phaseNext.write(b, n)
-				w += len(n)
-			}
-		}
-	}
-	// Right: step and epoch, when there is room.
-	m := &st.snap.Metrics
-	if m.TotalSteps > 0 {
-		d := append(v.tmp[:0], "step "...)
-		d = appendCount(d, m.Step)
-		d = append(d, '/')
-		d = appendCount(d, m.TotalSteps)
-		if run := st.snap.Run; run != nil && run.Epochs > 0 {
-			d = append(d, " · epoch "...)
-			d = appendFixed(d, m.Epoch, 2)
-			d = append(d, '/')
-			d = strconv.AppendInt(d, int64(run.Epochs), 10)
-		}
-		d = append(d, ' ')
-		v.tmp = d
-		rw := width(string(d))
-		if w+2+rw <= v.w {
-			spaces(b, v.w-w-rw)
-			th.dim.write(b, string(d))
-			return v.w
-		}
-	}
-	return w
-}
-
-// View renders the header rows (the sub-view API).
-func (v *headerView) View(th *theme, st *headerState) string {
+// View renders the header row (the sub-view API).
+func (v *headerView) View() string {
 	var b builder
-	for i := range v.rows {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		v.writeRow(&b, th, st, i)
-	}
+	v.writeRow(&b)
 	return b.String()
 }

@@ -32,6 +32,7 @@ type rowRef struct {
 // logPane is a terminal-like scrollback: the newest lines at the bottom, top
 // aligned until it fills, long lines cut (dashboard) or wrapped (plain).
 type logPane struct {
+	th      *theme
 	ring    [logCap]logLine
 	head, n int // ring[head] is the oldest of n lines
 	w, h    int
@@ -200,7 +201,8 @@ func (p *logPane) used() int {
 }
 
 // writeRow appends row i clipped to the pane's width and returns its width.
-func (p *logPane) writeRow(b *builder, th *theme, i int) int {
+func (p *logPane) writeRow(b *builder, i int) int {
+	th := p.th
 	p.layout()
 	r := p.rows[i]
 	if r.line < 0 {
@@ -245,13 +247,13 @@ func (p *logPane) writeRow(b *builder, th *theme, i int) int {
 
 // View renders the pane as h lines (the sub-view API; the root writes rows
 // straight into its frame instead).
-func (p *logPane) View(th *theme) string {
+func (p *logPane) View() string {
 	var b builder
 	for i := range p.h {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		p.writeRow(&b, th, i)
+		p.writeRow(&b, i)
 	}
 	return b.String()
 }

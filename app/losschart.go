@@ -13,6 +13,7 @@ import (
 // on the same step axis), so asciigraph draws without interpolating and the
 // chart's size is known before drawing: labels + axis + columns = width.
 type lossChartView struct {
+	th   *theme
 	w, h int
 	// cache key: the chart is redrawn only when the history or size changes.
 	keyN, keyVN int
@@ -33,7 +34,7 @@ func (v *lossChartView) SetSize(w, h int) { v.w, v.h = w, h }
 func (v *lossChartView) invalidate() { v.valid = false }
 
 // SetHistory redraws the chart if the history or size changed.
-func (v *lossChartView) SetHistory(th *theme, loss, val []sim.LossPoint) {
+func (v *lossChartView) SetHistory(loss, val []sim.LossPoint) {
 	var last sim.LossPoint
 	if len(loss) > 0 {
 		last = loss[len(loss)-1]
@@ -43,10 +44,11 @@ func (v *lossChartView) SetHistory(th *theme, loss, val []sim.LossPoint) {
 	}
 	v.keyN, v.keyVN, v.keyLast, v.keyW, v.keyH = len(loss), len(val), last, v.w, v.h
 	v.valid = true
-	v.draw(th, loss, val)
+	v.draw(loss, val)
 }
 
-func (v *lossChartView) draw(th *theme, loss, val []sim.LossPoint) {
+func (v *lossChartView) draw(loss, val []sim.LossPoint) {
+	th := v.th
 	inner := v.w - 4
 	rows := v.h - 3 // borders and the step caption
 	v.lines = v.lines[:0]
@@ -192,7 +194,8 @@ func resample(dst []float64, pts []sim.LossPoint, s0, s1 int64, cols int) []floa
 }
 
 // writeRow appends row i of the panel (exactly w cells).
-func (v *lossChartView) writeRow(b *builder, th *theme, i int) {
+func (v *lossChartView) writeRow(b *builder, i int) {
+	th := v.th
 	switch i {
 	case 0:
 		boxTop(b, th, v.w, "loss", v.extra)
@@ -230,13 +233,13 @@ func (v *lossChartView) writeRow(b *builder, th *theme, i int) {
 }
 
 // View renders the panel (the sub-view API).
-func (v *lossChartView) View(th *theme) string {
+func (v *lossChartView) View() string {
 	var b builder
 	for i := range v.h {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		v.writeRow(&b, th, i)
+		v.writeRow(&b, i)
 	}
 	return b.String()
 }

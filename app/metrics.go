@@ -6,6 +6,7 @@ import (
 
 // metricsView is the key-numbers panel: what an ML engineer looks at first.
 type metricsView struct {
+	th    *theme
 	w, h  int
 	items []metricItem
 	tmp   []byte
@@ -40,7 +41,8 @@ func metricsWantRows(w int) int {
 }
 
 // SetMetrics formats the numbers of a snapshot.
-func (v *metricsView) SetMetrics(th *theme, s *sim.Snapshot) {
+func (v *metricsView) SetMetrics(s *sim.Snapshot) {
+	th := v.th
 	m := &s.Metrics
 	v.items = v.items[:0]
 	started := m.Step > 0 || m.Loss > 0
@@ -107,7 +109,8 @@ func (v *metricsView) SetMetrics(th *theme, s *sim.Snapshot) {
 }
 
 // writeRow appends row i of the panel (exactly w cells).
-func (v *metricsView) writeRow(b *builder, th *theme, i int) {
+func (v *metricsView) writeRow(b *builder, i int) {
+	th := v.th
 	switch i {
 	case 0:
 		boxTop(b, th, v.w, "metrics", "")
@@ -149,13 +152,13 @@ func (v *metricsView) writeRow(b *builder, th *theme, i int) {
 }
 
 // View renders the panel (the sub-view API).
-func (v *metricsView) View(th *theme) string {
+func (v *metricsView) View() string {
 	var b builder
 	for i := range v.h {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		v.writeRow(&b, th, i)
+		v.writeRow(&b, i)
 	}
 	return b.String()
 }

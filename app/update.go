@@ -111,7 +111,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 			// Restart the clock from now: the pause itself is not replayed.
 			m.gen++
 			m.dirty = true
-			return m.tickResume()
+			return m.resumeCmd()
 		}
 	case key.Matches(k, m.keys.Faster):
 		m.setSpeed(+1)
@@ -127,7 +127,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		m.paused = false
 		m.gen++
 		m.dirty = true
-		return m.tickNow()
+		return m.tickNowCmd()
 	default:
 		return nil
 	}
@@ -135,11 +135,11 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// tickResume restarts the tick loop after a pause without counting the
+// resumeCmd restarts the tick loop after a pause without counting the
 // paused time: its first tick, at once, only re-anchors the clock.
-func (m *Model) tickResume() tea.Cmd {
+func (m *Model) resumeCmd() tea.Cmd {
 	m.last = time.Time{}
-	return m.tickNow()
+	return m.tickNowCmd()
 }
 
 // setSpeed moves one step along the time-lapse ladder.

@@ -120,26 +120,28 @@ func sideAlloc(rows, w int, run *sim.Run) (mH, cH, gH, kH int) {
 // renderDashboard writes the full dashboard.
 func (m *Model) renderDashboard(b *builder) {
 	w, h := m.width, m.height
-	th := &m.theme
 	l := m.layoutDashboard(w, h, len(m.snap.Bars))
 
-	m.header.SetSize(w, l.headerRows)
-	st := headerState{snap: &m.snap, speed: m.speed, paused: m.paused}
+	m.header.SetSize(w, 1)
+	m.header.phaseInline = l.headerRows == 1
+	m.header.SetState(headerState{snap: &m.snap, speed: m.speed, paused: m.paused})
+	m.pipeline.SetSize(w, 1)
+	m.pipeline.SetSnapshot(&m.snap)
 	m.log.SetSize(l.logW, l.logRows)
 	m.log.SetWrap(true)
 	m.log.highlight = true
 	m.bars.color = true
-	m.bars.SetSize(l.logW)
+	m.bars.SetSize(l.logW, l.barRows)
 	m.bars.SetBars(m.snap.Bars)
-	m.footer.SetSize(w)
+	m.footer.SetSize(w, 1)
 	if l.sideW > 0 || l.strip {
 		m.metrics.SetSize(l.sideW, l.metricsH)
-		m.metrics.SetMetrics(th, &m.snap)
+		m.metrics.SetMetrics(&m.snap)
 	}
 	if l.sideW > 0 {
 		m.chart.SetSize(l.sideW, l.chartH)
 		if l.chartH > 0 {
-			m.chart.SetHistory(th, m.snap.Loss, m.snap.ValLoss)
+			m.chart.SetHistory(m.snap.Loss, m.snap.ValLoss)
 		}
 		m.gpus.SetSize(l.sideW, l.gpuH)
 		m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
@@ -164,12 +166,14 @@ func (m *Model) renderDashboard(b *builder) {
 			b.WriteByte('\n')
 		}
 		switch {
+		case r == 0:
+			m.header.writeRow(b)
 		case r < l.headerRows:
-			m.header.writeRow(b, th, &st, r)
+			m.pipeline.writeRow(b)
 		case l.strip && r == l.headerRows:
-			m.writeStrip(b, th, w)
+			m.writeStrip(b, w)
 		case r == h-1:
-			b.WriteString(m.footer.View(th))
+			b.WriteString(m.footer.View())
 		default:
 			i := r - l.bodyTop
 			var used int
@@ -178,13 +182,13 @@ func (m *Model) renderDashboard(b *builder) {
 				b.WriteString(helpLines[i-helpTop])
 				used = l.logW
 			case i < l.logRows:
-				used = m.log.writeRow(b, th, i)
+				used = m.log.writeRow(b, i)
 			default:
-				used = m.bars.writeRow(b, th, i-l.logRows)
+				used = m.bars.writeRow(b, i-l.logRows)
 			}
 			if l.sideW > 0 {
 				spaces(b, l.logW-used+1)
-				m.writeSide(b, th, &l, i)
+				m.writeSide(b, &l, i)
 			}
 		}
 	}
@@ -196,27 +200,28 @@ func (m *Model) helpOverlay(w, rows int) ([]string, int) {
 		return nil, 0
 	}
 	m.help.SetSize(w, rows)
-	lines := m.help.Lines(&m.theme, m.keys)
+	lines := m.help.Lines()
 	return lines, rows - len(lines)
 }
 
 // writeSide writes body row i of the side column.
-func (m *Model) writeSide(b *builder, th *theme, l *dashLayout, i int) {
+func (m *Model) writeSide(b *builder, l *dashLayout, i int) {
 	switch {
 	case i < l.metricsH:
-		m.metrics.writeRow(b, th, i)
+		m.metrics.writeRow(b, i)
 	case i < l.metricsH+l.chartH:
-		m.chart.writeRow(b, th, i-l.metricsH)
+		m.chart.writeRow(b, i-l.metricsH)
 	case i < l.metricsH+l.chartH+l.gpuH:
-		m.gpus.writeRow(b, th, i-l.metricsH-l.chartH)
+		m.gpus.writeRow(b, i-l.metricsH-l.chartH)
 	case i < l.metricsH+l.chartH+l.gpuH+l.configH:
-		m.config.writeRow(b, th, i-l.metricsH-l.chartH-l.gpuH)
+		m.config.writeRow(b, i-l.metricsH-l.chartH-l.gpuH)
 	}
 }
 
 // writeStrip writes the narrow dashboard's one-line metrics: as many
 // "label value" pairs as fit.
-func (m *Model) writeStrip(b *builder, th *theme, w int) {
+func (m *Model) writeStrip(b *builder, w int) {
+	th := &m.theme
 	used := 1
 	b.WriteByte(' ')
 	for k, it := range m.metrics.items {
@@ -248,10 +253,9 @@ func (m *Model) writeStrip(b *builder, th *theme, w int) {
 // live bars right under its last line, like tqdm at the cursor.
 func (m *Model) renderPlain(b *builder) {
 	w, h := m.width, m.height
-	th := &m.theme
 	nb := min(len(m.snap.Bars), h-1)
 	m.bars.color = false
-	m.bars.SetSize(w)
+	m.bars.SetSize(w, nb)
 	m.bars.SetBars(m.snap.Bars)
 	m.log.SetSize(w, h-nb)
 	m.log.SetWrap(true)
@@ -266,9 +270,9 @@ func (m *Model) renderPlain(b *builder) {
 		case helpLines != nil && r >= helpTop && r < helpTop+len(helpLines):
 			b.WriteString(helpLines[r-helpTop])
 		case r < u:
-			m.log.writeRow(b, th, r)
+			m.log.writeRow(b, r)
 		case r < u+nb:
-			m.bars.writeRow(b, th, r-u)
+			m.bars.writeRow(b, r-u)
 		}
 	}
 }
