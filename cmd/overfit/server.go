@@ -316,6 +316,7 @@ var (
 	errStalled      = errors.New("client stopped reading")
 	errGone         = errors.New("client closed the session")
 	errOutputClosed = errors.New("client closed its output")
+	errPanic        = errors.New("panic")
 )
 
 // endNotice is why the server ended a session, with the line the visitor sees.

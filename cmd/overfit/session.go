@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,20 +86,27 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 func (ss *session) serve(reqs <-chan *gossh.Request) {
 	defer ss.cancel(errGone)
 	for req := range reqs {
-		ok := ss.handle(req)
+		ok, then := ss.handle(req)
 		if req.WantReply {
 			_ = req.Reply(ok, nil)
+		}
+		// Started only after the reply: a session that ends at once (bad
+		// options) must not close the channel before the client hears
+		// that its request succeeded.
+		if then != nil {
+			then()
 		}
 	}
 }
 
-// handle acts on one channel request and says whether it succeeded.
-func (ss *session) handle(req *gossh.Request) bool {
+// handle acts on one channel request and says whether it succeeded; then,
+// if not nil, is to run once the reply is sent.
+func (ss *session) handle(req *gossh.Request) (ok bool, then func()) {
 	lim := ss.srv.cfg.Limits
 	switch req.Type {
 	case "pty-req":
 		if ss.started || ss.win != nil {
-			return false
+			return false, nil
 		}
 		var p struct {
 			Term               string
@@ -106,58 +114,57 @@ func (ss *session) handle(req *gossh.Request) bool {
 			Modes              string
 		}
 		if gossh.Unmarshal(req.Payload, &p) != nil {
-			return false
+			return false, nil
 		}
 		w, h := clampSize(p.Cols, p.Rows, lim.MaxWidth, lim.MaxHeight)
 		ss.term = truncate(p.Term, maxTermLen)
 		ss.win = newWindowBox(w, h)
-		return true
+		return true, nil
 	case "window-change":
 		if ss.win == nil {
-			return false
+			return false, nil
 		}
 		var p struct{ Cols, Rows, PW, PH uint32 }
 		if gossh.Unmarshal(req.Payload, &p) != nil {
-			return false
+			return false, nil
 		}
 		ss.win.put(clampSize(p.Cols, p.Rows, lim.MaxWidth, lim.MaxHeight))
-		return true
+		return true, nil
 	case "env":
 		var kv struct{ Name, Value string }
 		if ss.started || len(ss.env) >= maxEnvVars || gossh.Unmarshal(req.Payload, &kv) != nil ||
 			!usefulEnv(kv.Name) || len(kv.Value) > maxEnvValueLen {
-			return false
+			return false, nil
 		}
 		ss.env = append(ss.env, kv.Name+"="+kv.Value)
-		return true
+		return true, nil
 	case "shell", "exec":
 		if ss.started {
-			return false
+			return false, nil
 		}
 		var p struct{ Command string }
 		if req.Type == "exec" && gossh.Unmarshal(req.Payload, &p) != nil {
-			return false
+			return false, nil
 		}
 		ss.started = true
-		ss.begin(p.Command)
-		return true
+		return true, func() { ss.begin(p.Command) }
 	case "subsystem":
 		if ss.started {
-			return false
+			return false, nil
 		}
 		var p struct{ Name string }
 		_ = gossh.Unmarshal(req.Payload, &p)
 		ss.started = true
-		go ss.refuse(fmt.Sprintf("overfit: subsystem %q is not available: this server only shows a training run", truncate(p.Name, 40)), 1)
-		return true
+		msg := fmt.Sprintf("overfit: subsystem %q is not available: this server only shows a training run", truncate(p.Name, 40))
+		return true, func() { go ss.refuse(msg, 1) }
 	case "eow@openssh.com":
 		// OpenSSH says its stdout is gone (ssh -T host | head): nobody
 		// reads what we send any more.
 		ss.stop(errOutputClosed)
-		return true
+		return true, nil
 	default:
 		// x11-req, auth-agent-req@openssh.com, signal, break, ...: refused.
-		return false
+		return false, nil
 	}
 }
 
@@ -190,7 +197,7 @@ func (ss *session) begin(command string) {
 		if d := srv.cfg.Limits.MaxSessionTime; d > 0 {
 			limit = time.AfterFunc(d, func() { ss.stop(errTimeLimit) })
 		}
-		code, mode := ss.run(command)
+		code, mode := ss.runSafely(command)
 		if limit != nil {
 			limit.Stop()
 		}
@@ -211,6 +218,19 @@ func (ss *session) begin(command string) {
 			"duration", time.Since(ss.start).Round(time.Millisecond).String(),
 			"bytes", ss.out.written(), "exit", code, "reason", reason)
 	}()
+}
+
+// runSafely is run, except that a panic ends only this session: it is
+// logged with its stack and the visitor gets exit status 1.
+func (ss *session) runSafely(command string) (code int, mode string) {
+	defer func() {
+		if r := recover(); r != nil {
+			ss.srv.log.Error("session panic", "client", ss.ip, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			ss.cancel(errPanic)
+			code, mode = 1, "panic"
+		}
+	}()
+	return ss.run(command)
 }
 
 // run parses the session options and runs the UI or the plain stream. It
