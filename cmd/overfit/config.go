@@ -33,6 +33,7 @@ type Limits struct {
 	MaxSessions       int           // live sessions in all
 	MaxSessionsPerIP  int           // live sessions of one client address
 	MaxChannels       int           // session channels open at once on one connection
+	ConnRatePerIP     int           // new connections per client address per minute
 	HandshakeTimeout  time.Duration // from TCP accept to finished SSH handshake
 	MaxSessionTime    time.Duration // a session is ended after this long
 	MaxWidth          int           // window sizes are clamped to this many columns
@@ -53,6 +54,7 @@ func defaultConfig() Config {
 			MaxSessions:       2000,
 			MaxSessionsPerIP:  20,
 			MaxChannels:       4,
+			ConnRatePerIP:     60,
 			HandshakeTimeout:  10 * time.Second,
 			MaxSessionTime:    6 * time.Hour,
 			MaxWidth:          300,
@@ -93,6 +95,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.IntVar(&l.MaxSessions, "max-sessions", l.MaxSessions, "live sessions in all; more get \"server busy\" (0 = no limit)")
 	fs.IntVar(&l.MaxSessionsPerIP, "max-sessions-per-ip", l.MaxSessionsPerIP, "live sessions per client address (0 = no limit)")
 	fs.IntVar(&l.MaxChannels, "max-channels", l.MaxChannels, "session channels open at once on one connection (0 = no limit)")
+	fs.IntVar(&l.ConnRatePerIP, "conn-rate-per-ip", l.ConnRatePerIP, "new connections per client address per minute; more are closed at once (0 = no limit)")
 	fs.DurationVar(&l.HandshakeTimeout, "handshake-timeout", l.HandshakeTimeout, "time a client gets to finish the SSH handshake (0 = none)")
 	fs.DurationVar(&l.MaxSessionTime, "max-session-time", l.MaxSessionTime, "a session is ended after this long (0 = never)")
 	fs.IntVar(&l.MaxWidth, "max-width", l.MaxWidth, "window widths are clamped to this many columns")
@@ -141,7 +144,7 @@ func (c Config) validate() error {
 		return errors.New("--data-dir must not be empty")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
-	case l.MaxSessions < 0, l.MaxSessionsPerIP < 0, l.MaxChannels < 0, l.KeepaliveMissed < 0:
+	case l.MaxSessions < 0, l.MaxSessionsPerIP < 0, l.MaxChannels < 0, l.ConnRatePerIP < 0, l.KeepaliveMissed < 0:
 		return errors.New("session, channel and keepalive limits must not be negative")
 	case l.MaxWidth < 40 || l.MaxHeight < 12:
 		return fmt.Errorf("--max-width/--max-height must be at least 40x12, not %dx%d", l.MaxWidth, l.MaxHeight)

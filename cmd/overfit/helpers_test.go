@@ -66,6 +66,7 @@ func testConfig(t *testing.T) Config {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.Limits.ShutdownTimeout = 5 * time.Second
+	cfg.Limits.ConnRatePerIP = 0 // every test connects from 127.0.0.1
 	return cfg
 }
 

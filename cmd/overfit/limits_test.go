@@ -1,13 +1,20 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 func TestRefusedRequestsSayWhy(t *testing.T) {
@@ -187,5 +194,86 @@ func TestHealthEndpointsAndHealthcheck(t *testing.T) {
 	}
 	if code := run([]string{"healthcheck"}, env, nil, &out, &errOut); code != 1 {
 		t.Fatalf("healthcheck against a stopped server: exit %d", code)
+	}
+}
+
+func TestAuthorizedKeysLetsOnlyListedKeysIn(t *testing.T) {
+	newSigner := func() gossh.Signer {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := gossh.NewSignerFromKey(priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	allowed, other := newSigner(), newSigner()
+	cfg := testConfig(t)
+	cfg.AuthorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
+	if err := os.WriteFile(cfg.AuthorizedKeys, gossh.MarshalAuthorizedKey(allowed.PublicKey()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, cfg)
+
+	connect := func(auth ...gossh.AuthMethod) error {
+		c, err := gossh.Dial("tcp", ts.addr, &gossh.ClientConfig{
+			User: "visitor", Auth: auth,
+			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: waitLimit,
+		})
+		if err == nil {
+			_ = c.Close()
+		}
+		return err
+	}
+	if err := connect(gossh.PublicKeys(allowed)); err != nil {
+		t.Fatalf("listed key refused: %v", err)
+	}
+	if err := connect(gossh.PublicKeys(other)); err == nil {
+		t.Fatal("unlisted key let in")
+	}
+	if err := connect(); err == nil {
+		t.Fatal("client without a key let in")
+	}
+
+	// A missing authorized-keys file is a startup error, not an open server.
+	cfg.AuthorizedKeys = filepath.Join(t.TempDir(), "missing")
+	if _, err := NewServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+		t.Fatal("NewServer accepted a missing authorized-keys file")
+	}
+}
+
+func TestConnectionRatePerIP(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.ConnRatePerIP = 3
+	ts := startServer(t, cfg)
+	for i := 0; i < 3; i++ {
+		dial(t, ts.addr)
+	}
+	_, err := gossh.Dial("tcp", ts.addr, &gossh.ClientConfig{User: "x", HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: waitLimit})
+	if err == nil {
+		t.Fatal("a fourth connection within a minute was accepted")
+	}
+
+	r := newConnRate(60)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 60; i++ {
+		if !r.allow("10.0.0.1", t0) {
+			t.Fatalf("connection %d of the burst refused", i)
+		}
+	}
+	if r.allow("10.0.0.1", t0) {
+		t.Fatal("61st connection in the same instant allowed")
+	}
+	if !r.allow("10.0.0.2", t0) {
+		t.Fatal("another address was limited too")
+	}
+	if !r.allow("10.0.0.1", t0.Add(time.Second)) {
+		t.Fatal("a token should refill after a second at 60/min")
+	}
+	r.allow("10.0.0.3", t0.Add(2*time.Minute))
+	if n := r.tracked(); n != 1 {
+		t.Fatalf("%d addresses tracked after two idle minutes, want 1", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -32,6 +33,7 @@ type Server struct {
 	log    *slog.Logger
 	ssh    *ssh.Server
 	limits *sessionLimiter
+	rate   *connRate
 	seed   seedFunc
 	clock  func() time.Time // a session's start; tests pin it to compare runs
 	share  string           // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
@@ -56,6 +58,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		cfg:      cfg,
 		log:      log,
 		limits:   newSessionLimiter(cfg.Limits.MaxSessions, cfg.Limits.MaxSessionsPerIP),
+		rate:     newConnRate(cfg.Limits.ConnRatePerIP),
 		seed:     randomSeed,
 		clock:    time.Now,
 		sessions: map[*session]struct{}{},
@@ -87,6 +90,9 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		},
 	}
 	if cfg.AuthorizedKeys != "" {
+		if _, err := os.Stat(cfg.AuthorizedKeys); err != nil {
+			return nil, fmt.Errorf("authorized keys: %w (check --authorized-keys)", err)
+		}
 		opts = append(opts, wish.WithAuthorizedKeys(cfg.AuthorizedKeys))
 	}
 	srv, err := wish.NewServer(opts...)
@@ -239,10 +245,27 @@ type connState struct {
 	keepalive sync.Once
 }
 
-// acceptConn runs for every new TCP connection, before the handshake.
+// acceptConn runs for every new TCP connection, before the handshake. A
+// client over its connection rate is closed at once: nothing is spent on a
+// handshake for it.
 func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
+	if !s.rate.allow(hostOf(c.RemoteAddr()), time.Now()) {
+		return nil
+	}
 	ctx.SetValue(connStateKey{}, &connState{})
 	return c
+}
+
+// hostOf is the client address without the port, the key of per-IP limits.
+func hostOf(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
 }
 
 // connStateOf returns the state acceptConn attached to ctx.

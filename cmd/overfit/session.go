@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -63,10 +62,7 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 	cs.keepalive.Do(func() {
 		go keepalive(ctx, conn, s.cfg.Limits.KeepaliveInterval, s.cfg.Limits.KeepaliveMissed)
 	})
-	ip := conn.RemoteAddr().String()
-	if host, _, err := net.SplitHostPort(ip); err == nil {
-		ip = host
-	}
+	ip := hostOf(conn.RemoteAddr())
 	sctx, cancel := context.WithCancelCause(ctx)
 	ss := &session{
 		srv: s, conn: conn, ch: ch, ip: ip, user: conn.User(), start: s.clock(),

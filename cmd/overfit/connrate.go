@@ -1,0 +1,69 @@
+package main
+
+import (
+	"sync"
+	"time"
+)
+
+// connRate limits new connections per client address with one token bucket
+// per address: a burst of perMinute, refilled at perMinute a minute.
+type connRate struct {
+	perMinute int
+
+	mu        sync.Mutex
+	buckets   map[string]*rateBucket
+	lastSweep time.Time
+}
+
+type rateBucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newConnRate(perMinute int) *connRate {
+	return &connRate{perMinute: perMinute, buckets: map[string]*rateBucket{}}
+}
+
+// allow takes a token for ip at now, or reports that ip is over its rate.
+func (r *connRate) allow(ip string, now time.Time) bool {
+	if r.perMinute <= 0 {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sweep(now)
+	capacity := float64(r.perMinute)
+	b, ok := r.buckets[ip]
+	if !ok {
+		b = &rateBucket{tokens: capacity, last: now}
+		r.buckets[ip] = b
+	}
+	b.tokens = min(capacity, b.tokens+now.Sub(b.last).Minutes()*capacity)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// sweep forgets addresses whose bucket has refilled, so the map only holds
+// addresses seen within the last minute.
+func (r *connRate) sweep(now time.Time) {
+	if now.Sub(r.lastSweep) < time.Minute {
+		return
+	}
+	r.lastSweep = now
+	for ip, b := range r.buckets {
+		if now.Sub(b.last) >= time.Minute {
+			delete(r.buckets, ip)
+		}
+	}
+}
+
+// tracked is the number of addresses held, for tests.
+func (r *connRate) tracked() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.buckets)
+}
