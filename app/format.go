@@ -40,7 +40,7 @@ func appendSI(dst []byte, v float64, prec int) []byte {
 	return append(dst, units[i]...)
 }
 
-// appendFixed appends v with prec decimals, or "—"-free "n/a" when not finite.
+// appendFixed appends v with prec decimals, or "n/a" when v is not finite.
 func appendFixed(dst []byte, v float64, prec int) []byte {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return append(dst, "n/a"...)

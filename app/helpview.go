@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/overfit/overfit/keys"
 )
 
@@ -12,12 +13,11 @@ import (
 // bubbles/help from the KeyMap, never hand-written text.
 type helpView struct {
 	th     *theme
-	w      int
-	lines  []string // styled box lines, exactly w cells each
-	keyW   int
-	valid  bool
-	maxH   int
 	keyMap keys.KeyMap
+	w      int
+	maxH   int
+	lines  []string // styled box lines, exactly w cells each
+	valid  bool
 }
 
 // SetSize sets the box's width and the most rows it may take.
@@ -33,11 +33,10 @@ func (v *helpView) invalidate() { v.valid = false }
 // Lines returns the box, building it when size or theme changed. It returns
 // nil when not even the one-line help fits.
 func (v *helpView) Lines() []string {
-	km := v.keyMap
-	th := v.th
 	if v.valid {
 		return v.lines
 	}
+	km, th := v.keyMap, v.th
 	v.valid = true
 	v.lines = v.lines[:0]
 	inner := v.w - 4
@@ -59,14 +58,20 @@ func (v *helpView) Lines() []string {
 		func() string { return h.FullHelpView([][]key.Binding{all}) },
 		func() string { return h.ShortHelpView(all) },
 	} {
-		body = strings.Split(try(), "\n")
-		if fits(body, inner) && len(body)+2 <= v.maxH {
+		out := try()
+		body = strings.Split(out, "\n")
+		if fits(body, inner) && len(body)+2 <= v.maxH && lists(out, all) {
 			break
 		}
 		body = nil
 	}
 	if body == nil {
-		return nil
+		// Not even the one-line help fits whole: its cut version, which
+		// still starts with the first keys a visitor needs.
+		body = []string{h.ShortHelpView(km.ShortHelp())}
+		if !fits(body, inner) {
+			return nil
+		}
 	}
 	var b builder
 	boxTop(&b, th, v.w, "keys", "")
@@ -85,6 +90,18 @@ func (v *helpView) Lines() []string {
 	boxBottom(&b, th, v.w)
 	v.lines = append(v.lines, b.String())
 	return v.lines
+}
+
+// lists reports whether the help text names every binding (bubbles/help
+// cuts columns that do not fit and marks them with an ellipsis).
+func lists(out string, all []key.Binding) bool {
+	plain := ansi.Strip(out)
+	for _, b := range all {
+		if !strings.Contains(plain, b.Help().Desc) {
+			return false
+		}
+	}
+	return true
 }
 
 func fits(lines []string, w int) bool {
