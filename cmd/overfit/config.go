@@ -23,6 +23,9 @@ type Config struct {
 	PublicAddr     string
 	AuthorizedKeys string
 	LogFormat      string
+	// ProxyFrom lists the load balancers (IPs or CIDRs, comma-separated)
+	// whose connections start with a PROXY protocol header; empty = off.
+	ProxyFrom string
 
 	Limits Limits
 }
@@ -91,6 +94,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address of the HTTP listener for /healthz (empty = off), e.g. 127.0.0.1:9222")
 	fs.StringVar(&cfg.PublicAddr, "public-addr", "", "host[:port] visitors use, shown in the join line (default localhost and the listen port)")
 	fs.StringVar(&cfg.AuthorizedKeys, "authorized-keys", "", "authorized_keys file: only these keys may connect (empty = open to all)")
+	fs.StringVar(&cfg.ProxyFrom, "proxy-protocol-from", "", "comma-separated IPs/CIDRs of load balancers that send a PROXY protocol (v1/v2) header; only they may set the client address (empty = off)")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
 	fs.IntVar(&l.MaxSessions, "max-sessions", l.MaxSessions, "live sessions in all; more get \"server busy\" (0 = no limit)")
 	fs.IntVar(&l.MaxSessionsPerIP, "max-sessions-per-ip", l.MaxSessionsPerIP, "live sessions per client address (0 = no limit)")
@@ -137,6 +141,9 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 // validate rejects values that cannot work, naming the flag.
 func (c Config) validate() error {
 	l := c.Limits
+	if _, err := proxyPolicy(c.ProxyFrom); err != nil {
+		return err
+	}
 	switch {
 	case c.Listen == "":
 		return errors.New("--listen must not be empty")
@@ -210,6 +217,8 @@ func flagKind(f *flag.Flag) string {
 	switch f.Name {
 	case "listen", "metrics-listen":
 		return "HOST:PORT"
+	case "proxy-protocol-from":
+		return "CIDR,..."
 	case "public-addr":
 		return "HOST[:PORT]"
 	case "data-dir", "host-key", "authorized-keys":

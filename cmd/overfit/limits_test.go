@@ -277,3 +277,75 @@ func TestConnectionRatePerIP(t *testing.T) {
 		t.Fatalf("%d addresses tracked after two idle minutes, want 1", n)
 	}
 }
+
+func TestProxyProtocolFromTrustedBalancersOnly(t *testing.T) {
+	// dialVia connects with an optional PROXY v1 header claiming src.
+	dialVia := func(addr, header string) (*gossh.Client, error) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		if header != "" {
+			if _, err := io.WriteString(conn, header); err != nil {
+				return nil, err
+			}
+		}
+		_ = conn.SetDeadline(time.Now().Add(waitLimit))
+		cc, chans, reqs, err := gossh.NewClientConn(conn, addr, &gossh.ClientConfig{User: "v", HostKeyCallback: gossh.InsecureIgnoreHostKey()})
+		if err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		_ = conn.SetDeadline(time.Time{})
+		c := gossh.NewClient(cc, chans, reqs)
+		t.Cleanup(func() { _ = c.Close() })
+		return c, nil
+	}
+	const header = "PROXY TCP4 203.0.113.7 127.0.0.1 40000 2222\r\n"
+
+	// Trusted balancer: the header's client address is used.
+	cfg := testConfig(t)
+	cfg.ProxyFrom = "127.0.0.0/8"
+	cfg.Limits.MaxSessionsPerIP = 1
+	ts := startServer(t, cfg)
+	c, err := dialVia(ts.addr, header)
+	if err != nil {
+		t.Fatalf("via a trusted balancer: %v", err)
+	}
+	openStream(t, c, "--speed 10").lines(t, 1)
+	if !strings.Contains(ts.logs.String(), "client=203.0.113.7") {
+		t.Fatalf("the client address from the PROXY header was not used:\n%s", ts.logs.String())
+	}
+	// Per-IP limits see the real client: a second session from it is busy.
+	if code, _, errOut := runCommand(t, c, "--help"); code != 1 || !strings.Contains(errOut, "busy") {
+		t.Fatalf("second session of 203.0.113.7: exit %d, %q", code, errOut)
+	}
+	// A trusted balancer must send the header.
+	if _, err := dialVia(ts.addr, ""); err == nil {
+		t.Fatal("a connection from a balancer without a PROXY header was accepted")
+	}
+
+	// Untrusted peers are served directly and cannot spoof: a header from
+	// them is not read as one (the SSH version exchange skips the line).
+	cfg2 := testConfig(t)
+	cfg2.ProxyFrom = "10.99.0.0/16"
+	ts2 := startServer(t, cfg2)
+	if c, err := dialVia(ts2.addr, header); err == nil {
+		if code, _, _ := runCommand(t, c, "--help"); code != 0 {
+			t.Fatalf("--help via an untrusted peer: exit %d", code)
+		}
+		eventually(t, "the session log", func() bool { return strings.Contains(ts2.logs.String(), "session end") })
+		if strings.Contains(ts2.logs.String(), "203.0.113.7") {
+			t.Fatalf("an untrusted peer set its client address:\n%s", ts2.logs.String())
+		}
+	}
+	if _, err := dialVia(ts2.addr, ""); err != nil {
+		t.Fatalf("a direct client was refused: %v", err)
+	}
+
+	cfg3 := testConfig(t)
+	cfg3.ProxyFrom = "not-a-cidr"
+	if err := cfg3.validate(); err == nil || !strings.Contains(err.Error(), "--proxy-protocol-from") {
+		t.Fatalf("bad --proxy-protocol-from: %v", err)
+	}
+}

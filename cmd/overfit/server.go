@@ -124,6 +124,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer stopHTTP()
+	if ln, err = withProxyProtocol(ln, s.cfg.ProxyFrom, s.cfg.Limits.HandshakeTimeout); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.cfg.HostKeyPath(), "join", s.share)
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
