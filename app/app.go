@@ -128,6 +128,8 @@ func New(cfg Config) (*Model, error) {
 	m.help.keyMap = m.keys
 	m.theme = newTheme(m.dark, m.profile)
 	m.attachTheme()
+	// No GPU telemetry until a frame shows the grid and asks for its nodes.
+	m.snap.MaxGPUs = 1
 	m.setStream(s)
 	return m, nil
 }

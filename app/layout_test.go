@@ -250,3 +250,20 @@ func TestLossChartFitsExactly(t *testing.T) {
 		}
 	}
 }
+
+// The GPU grid fetches telemetry only for the nodes it draws; growing the
+// terminal must fetch the newly visible ones in the same frame.
+func TestGPUGridAfterGrowing(t *testing.T) {
+	m := modelInto(t, goldenSeed, sim.PhaseTrain, time.Minute, 80, 24)
+	if len(m.snap.GPUs) > 1 {
+		t.Fatalf("80x24 (no grid) fetched %d GPUs of telemetry", len(m.snap.GPUs))
+	}
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	f := plainFrame(m)
+	if !strings.Contains(f, "node00") || !strings.Contains(f, "node05") {
+		t.Fatalf("grid after growing lacks nodes:\n%s", f)
+	}
+	if want := m.gpus.need(); len(m.snap.GPUs) != want {
+		t.Fatalf("telemetry for %d GPUs, grid draws %d", len(m.snap.GPUs), want)
+	}
+}

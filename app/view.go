@@ -158,6 +158,8 @@ func (m *Model) renderDashboard(b *builder) {
 		}
 		m.config.SetSize(l.sideW, l.configH)
 		m.config.SetRun(m.snap.Run)
+	} else {
+		m.snap.MaxGPUs = 1 // no grid: no telemetry (0 would mean all)
 	}
 	helpLines, helpTop := m.helpOverlay(l.logW, l.logRows)
 
@@ -254,6 +256,7 @@ func (m *Model) writeStrip(b *builder, w int) {
 func (m *Model) renderPlain(b *builder) {
 	w, h := m.width, m.height
 	nb := min(len(m.snap.Bars), h-1)
+	m.snap.MaxGPUs = 1 // no grid: no telemetry (0 would mean all)
 	m.bars.color = false
 	m.bars.SetSize(w, nb)
 	m.bars.SetBars(m.snap.Bars)
