@@ -23,7 +23,7 @@ var goldenCases = []struct {
 	o    Options
 }{
 	{"pretrain-405b-256xh100.log", Options{Seed: 405, Model: "llama-3.1-405b", GPU: "h100", Nodes: 256, Job: JobPretrain}},
-	{"finetune-llama-3.2-1b-1xh100.log", Options{Seed: 8, Model: "llama-3.2-1b", GPU: "h100", Nodes: 1, Job: JobFinetune}},
+	{"finetune-llama-3-8b-1xh100.log", Options{Seed: 8, Model: "llama-3-8b", GPU: "h100", Nodes: 1, Job: JobFinetune}},
 }
 
 func TestGoldenLogs(t *testing.T) {

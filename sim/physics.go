@@ -106,7 +106,10 @@ func (p *physics) spikeAt(b int64) (s0 int64, mag float64, ok bool) {
 func (p *physics) loss(step int64) float64 {
 	b := p.base(step)
 	nz := noise2(p.seed^saltLoss, float64(step), p.noisePeriod)
-	l := p.floor + (b-p.floor)*math.Exp(p.noiseAmp*nz)
+	// small in absolute terms too (≤ ~0.04 nats), so validation stays
+	// just above training even early on
+	amp := math.Min(p.noiseAmp, 0.04/math.Max(b-p.floor, 1e-9))
+	l := p.floor + (b-p.floor)*math.Exp(amp*nz)
 	d, _ := p.spike(step)
 	return l + d
 }

@@ -33,7 +33,7 @@ func (p *runPlan) trainLines(k int64, sg *seg, out []line) []line {
 				text: fmt.Sprintf("Loss recovered at step %d: %.4f (trend %.4f), %d steps after the spike", rec, ph.loss(rec), ph.base(rec), rec-peak)})
 		}
 	}
-	if float64(run.MemPerGPUMiB) > 0.86*float64(run.GPU.MemMiB) && unit(hash2(ph.seed^saltMisc, uint64(k))) < 0.04 {
+	if float64(run.MemPerGPUMiB) > 0.88*float64(run.GPU.MemMiB) && unit(hash2(ph.seed^saltMisc, uint64(k))) < 0.015 {
 		out = append(out, line{at: at, level: LevelWarning, kind: KindLog, source: p.src("trainer"),
 			text: fmt.Sprintf("%d pytorch allocator cache flushes since last step. this happens when there is high memory pressure and is detrimental to performance. if this is happening frequently, consider adding torch.cuda.empty_cache() calls in your training loop to ensure that all ranks flush their caches at the same time",
 				1+int(unit(hash2(ph.seed^saltMisc, uint64(k)+1))*3))})
