@@ -406,7 +406,7 @@ func drawRun(o Options, index int, seed uint64) *runPlan {
 }
 
 // mfuFor draws a realistic model-FLOPs utilisation for the setup.
-func mfuFor(r *rand.Rand, g GPUType, fw Framework, lay layout, nodes int) float64 {
+func mfuFor(r *rand.Rand, g GPUType, fw Framework, lay layout, nodes int, active int64) float64 {
 	lo, hi := 0.36, 0.47
 	switch fw {
 	case FrameworkHF:
@@ -424,5 +424,8 @@ func mfuFor(r *rand.Rand, g GPUType, fw Framework, lay layout, nodes int) float6
 	if nodes > 64 {
 		x *= 0.96
 	}
-	return math.Max(0.25, math.Min(0.55, x))
+	if active < 1e9 {
+		x *= 0.75 // small matmuls never fill a big GPU
+	}
+	return math.Max(0.22, math.Min(0.55, x))
 }

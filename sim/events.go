@@ -164,10 +164,16 @@ func (p *runPlan) statics() []line {
 				s.at(sg.start + time.Second/5)
 				s.log(LevelInfo, "", "> initialized %s parameters on (tensor, pipeline) rank (0, 0)", commas(run.Params/int64(run.TP*run.PP)))
 				s.at(sg.end - time.Second/5)
-			case run.Job == JobPretrain:
-				s.log(LevelInfo, p.src("modeling"), "Initializing %s from scratch (init std 0.02, %d layers)", m.modelClass(), m.Layers)
+			case run.Job == JobPretrain && run.Framework == FrameworkHF:
+				s.log(LevelInfo, p.src("data"), "Training new model from scratch - Total size=%.2fM params", float64(run.Params)/1e6)
 				s.at(sg.start + time.Second/5)
-				s.log(LevelInfo, p.src("modeling"), "Model initialized: %s parameters on meta device, materialized per shard", commas(run.Params))
+				s.log(LevelInfo, p.src("modeling"), "Initialized %s weights (init std 0.02, %d layers)", m.modelClass(), m.Layers)
+				s.at(sg.end - time.Second/5)
+			case run.Job == JobPretrain:
+				s.log(LevelInfo, "", "Building %s with %d layers, dim %d, %d heads, %d kv heads, vocab %d on meta device, init from scratch",
+					m.Name, m.Layers, m.Hidden, m.Heads, m.KVHeads, m.Vocab)
+				s.at(sg.start + time.Second/5)
+				s.log(LevelInfo, "", "Model %s size: %s total parameters", m.Name, commas(run.Params))
 				s.at(sg.end - time.Second/5)
 			default:
 				file := "model.safetensors"

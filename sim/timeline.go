@@ -96,7 +96,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 
 	// Batch
 	// Throughput: tokens/s = MFU · peak · GPUs / (6 · N_active).
-	run.MFU = mfuFor(r, g, fw, lay, nodes)
+	run.MFU = mfuFor(r, g, fw, lay, nodes, active)
 	run.TokensPerSec = run.MFU * g.PeakTFLOPs * 1e12 * float64(gpus) / (6 * float64(active))
 
 	// Batch: the largest of the sizes such runs use whose step stays
@@ -127,7 +127,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 			gbSeqs = c
 		}
 	}
-	run.GradAccum = max(1, int(math.Round(gbSeqs/float64(dpmb))))
+	// Gradient accumulation is a power of two, as configs have it.
+	run.GradAccum = max(1, 1<<int(math.Round(math.Log2(math.Max(1, gbSeqs/float64(dpmb))))))
 	run.GlobalBatch = dpmb * run.GradAccum
 	tokensPerStep := float64(run.GlobalBatch) * float64(seq)
 	st := tokensPerStep / run.TokensPerSec
