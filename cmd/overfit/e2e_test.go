@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -341,5 +343,40 @@ func TestShutdownSaysGoodbyeToEverySession(t *testing.T) {
 	}
 	if _, err := c.NewSession(); err == nil {
 		t.Error("the server still accepts sessions after shutdown")
+	}
+}
+
+func TestNoGoroutineOutlivesItsSession(t *testing.T) {
+	// A serving server runs two goroutines: Serve and the accept loop.
+	base := runtime.NumGoroutine() + 2
+	ts := startServer(t, testConfig(t))
+
+	c, _ := dial(t, ts.addr)
+	s := openScreen(t, c, 100, 30, "--speed 20")
+	s.waitFor("a progress bar", func(txt string) bool { return barLine(txt) != "" })
+	s.resize(90, 25)
+	s.press("q")
+	if code := waitExit(t, s.sess); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	st := openStream(t, c, "--speed 20")
+	st.lines(t, 3)
+	_ = st.sess.Close()
+	_ = c.Close()
+
+	// The emulator's answer pump is the test's own; end it first.
+	if pw, ok := s.emu.InputPipe().(*io.PipeWriter); ok {
+		_ = pw.Close()
+	}
+	deadline := time.Now().Add(waitLimit)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, baseline %d:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if live := ts.srv.limits.live(); live != 0 {
+		t.Fatalf("%d sessions still registered", live)
 	}
 }
