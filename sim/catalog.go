@@ -210,3 +210,37 @@ func Datasets() []Dataset {
 		{Name: "databricks/databricks-dolly-15k", Tokens: 3_400_000, Samples: 15_011, Job: JobFinetune},
 	}
 }
+
+// catalog is one stream's copy of the catalogs, with the options' forced
+// model and GPU resolved and shard layouts memoized per model. Drawing a run
+// then allocates little, which keeps Seek's walk over thousands of runs
+// cheap. It belongs to one Stream: nothing is shared between sessions.
+type catalog struct {
+	models      []Model
+	gpus        []GPUType
+	datasets    []Dataset
+	forcedModel *Model
+	forcedGPU   *GPUType
+	shards      map[string][]int64
+}
+
+func newCatalog(o Options) *catalog {
+	c := &catalog{models: Models(), gpus: GPUs(), datasets: Datasets(), shards: map[string][]int64{}}
+	if m, err := LookupModel(o.Model); o.Model != "" && err == nil {
+		c.forcedModel = &m
+	}
+	if g, err := LookupGPU(o.GPU); o.GPU != "" && err == nil {
+		c.forcedGPU = &g
+	}
+	return c
+}
+
+// shardsOf is the bf16 shard layout of m (shared, read-only).
+func (c *catalog) shardsOf(m Model) []int64 {
+	sh, ok := c.shards[m.Key]
+	if !ok {
+		sh = shardSizes(m)
+		c.shards[m.Key] = sh
+	}
+	return sh
+}

@@ -291,21 +291,10 @@ func (h hostNames) host(node int) string { return fmt.Sprintf("%s-%03d", h.prefi
 
 // drawRun draws run `index` of a stream from its seed: everything a run
 // shows follows from this one configuration.
-func drawRun(o Options, index int, seed uint64) *runPlan {
+func drawRun(o Options, index int, seed uint64, cat *catalog) *runPlan {
 	r := rand.New(rand.NewPCG(seed, seed^0x6f766572666974))
-	models, gpus := Models(), GPUs()
-	var forcedModel *Model
-	if o.Model != "" {
-		if m, err := LookupModel(o.Model); err == nil {
-			forcedModel = &m
-		}
-	}
-	var forcedGPU *GPUType
-	if o.GPU != "" {
-		if g, err := LookupGPU(o.GPU); err == nil {
-			forcedGPU = &g
-		}
-	}
+	models, gpus := cat.models, cat.gpus
+	forcedModel, forcedGPU := cat.forcedModel, cat.forcedGPU
 	job := o.Job
 	if job == JobAny {
 		job = JobFinetune
@@ -402,7 +391,7 @@ func drawRun(o Options, index int, seed uint64) *runPlan {
 			continue // a fresh draw of everything not forced
 		}
 	}
-	return planRun(o, index, seed, r, m, g, nodes, job, fw, lay, seq)
+	return planRun(o, index, seed, r, cat, m, g, nodes, job, fw, lay, seq)
 }
 
 // mfuFor draws a realistic model-FLOPs utilisation for the setup.

@@ -140,7 +140,7 @@ func TestFormatDuration(t *testing.T) {
 func TestSummaryTableAligns(t *testing.T) {
 	for _, name := range []string{"x", "Llama-3.1-405B FineWeb pretrain with an absurdly long run name that keeps going"} {
 		for _, seed := range []uint64{1, 2, 3} {
-			p := drawRun(Options{Seed: seed}, 0, seed)
+			p := drawRun(Options{Seed: seed}, 0, seed, newCatalog(Options{}))
 			p.run.Name = name
 			p.run.OutputDir = "./outputs/" + sanitize(name) + "/final/"
 			lines := summaryTable(p)

@@ -12,6 +12,7 @@ const ringCap = 512
 // concurrent use: one session owns one stream.
 type Stream struct {
 	o   Options
+	cat *catalog
 	now time.Duration
 
 	// event ring
@@ -42,8 +43,8 @@ func NewStream(o Options) (*Stream, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Stream{o: o, ring: make([]Event, ringCap), hist: make([]LossPoint, 0, 512)}
-	s.startRun(drawRun(o, 0, o.Seed), 0)
+	s := &Stream{o: o, cat: newCatalog(o), ring: make([]Event, ringCap), hist: make([]LossPoint, 0, 512)}
+	s.startRun(drawRun(o, 0, o.Seed, s.cat), 0)
 	return s, nil
 }
 
@@ -123,7 +124,7 @@ func (s *Stream) fire() {
 	p := s.plan
 	t := s.nextAt - s.runStart
 	if t >= p.run.Duration {
-		s.startRun(drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed)), s.runStart+p.run.Duration)
+		s.startRun(drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed), s.cat), s.runStart+p.run.Duration)
 		return
 	}
 	if s.logStep <= p.run.EndStep && (s.si >= len(s.statics) || s.trainAt <= s.statics[s.si].at) {
@@ -173,7 +174,7 @@ func (s *Stream) EventsSince(seq uint64, dst []Event) ([]Event, uint64) {
 // unskipped stream would be.
 func (s *Stream) SkipRun() {
 	p := s.plan
-	s.startRun(drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed)), s.now)
+	s.startRun(drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed), s.cat), s.now)
 }
 
 // Seek jumps to absolute virtual time at (forwards or backwards). Only run
@@ -193,12 +194,12 @@ func (s *Stream) Seek(at time.Duration) {
 	const keep = 8
 	var kept [keep]placed
 	n := 0
-	p, start := drawRun(s.o, 0, s.o.Seed), time.Duration(0)
+	p, start := drawRun(s.o, 0, s.o.Seed, s.cat), time.Duration(0)
 	kept[0] = placed{p, 0}
 	n = 1
 	for start+p.run.Duration <= at {
 		start += p.run.Duration
-		p = drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed))
+		p = drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed), s.cat)
 		kept[n%keep] = placed{p, start}
 		n++
 	}

@@ -57,7 +57,7 @@ func secs(s float64) time.Duration { return time.Duration(s * float64(time.Secon
 
 // planRun turns the drawn cluster into the whole run: batch, throughput,
 // step window, physics and the timeline of segments.
-func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType, nodes int, job JobKind, fw Framework, lay layout, seq int) *runPlan {
+func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Model, g GPUType, nodes int, job JobKind, fw Framework, lay layout, seq int) *runPlan {
 	params, active := m.Params(), m.ActiveParams()
 	gpus := nodes * g.PerNode
 	// Wide data parallelism with big micro-batches would force a global
@@ -91,7 +91,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	// once they know how many samples the window needs.
 	var ds Dataset
 	if job == JobPretrain {
-		ds = pickDataset(r, job, func(d Dataset) bool { return float64(d.Tokens) >= 10*float64(params) })
+		ds = pickDataset(r, cat, job, func(d Dataset) bool { return float64(d.Tokens) >= 10*float64(params) })
 	}
 
 	// Batch
@@ -239,7 +239,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 			spe = max(2, shownBudget/int64(epochs))
 		}
 		need := spe * int64(run.GlobalBatch)
-		ds = pickDataset(r, job, func(d Dataset) bool { return d.Samples >= need })
+		ds = pickDataset(r, cat, job, func(d Dataset) bool { return d.Samples >= need })
 		if limit := ds.Samples / int64(run.GlobalBatch); spe > limit && o.Steps == 0 {
 			// the whole dataset is less than the window wants: more
 			// passes over it (which is how fine-tunes overfit)
@@ -378,6 +378,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	run.Patience = 3 + r.IntN(3)
 
 	// Timeline.
+	p.segs = make([]seg, 0, 9+2*len(p.evalSteps))
 	t := time.Duration(0)
 	add := func(k segKind, d float64, total float64) *seg {
 		p.segs = append(p.segs, seg{kind: k, start: t, end: t + secs(d), total: total})
@@ -390,7 +391,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 	} else if job == JobPretrain {
 		add(segLoad, math.Max(1.5, float64(m.Layers)*0.04), float64(m.Layers))
 	} else {
-		add(segLoad, loadDur, float64(hfShardCount(m)))
+		add(segLoad, loadDur, float64(len(cat.shardsOf(m))))
 	}
 	add(segPrep, prepDur, 0)
 	prev := run.StartStep
@@ -408,7 +409,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, m Model, g GPUType
 		}
 		prev = s
 	}
-	p.shards = shardSizes(m)
+	p.shards = cat.shardsOf(m)
 	run.Shards = len(p.shards)
 	add(segMerge, mergeDur, float64(run.ExportBytes))
 	add(segOptimize, optDur, float64(m.Layers))
@@ -471,10 +472,10 @@ func roundDown2(n int64) int64 {
 
 // pickDataset draws a corpus for the job among those ok accepts, or the
 // biggest for the job when none does.
-func pickDataset(r *rand.Rand, job JobKind, ok func(Dataset) bool) Dataset {
+func pickDataset(r *rand.Rand, cat *catalog, job JobKind, ok func(Dataset) bool) Dataset {
 	var fit []Dataset
 	var biggest Dataset
-	for _, d := range Datasets() {
+	for _, d := range cat.datasets {
 		if d.Job != job {
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 // printf formats it replaces, for every framework.
 func TestStepLineMatchesPrintf(t *testing.T) {
 	for seed := uint64(0); seed < 60; seed++ {
-		p := drawRun(Options{Seed: seed}, 0, seed)
+		p := drawRun(Options{Seed: seed}, 0, seed, newCatalog(Options{}))
 		for _, fw := range []Framework{FrameworkHF, FrameworkMegatron, FrameworkTorchtitan} {
 			p.run.Framework = fw
 			sg := p.trainSeg(p.run.EndStep)
