@@ -268,6 +268,7 @@ type runPlan struct {
 
 	epochLabels []string // "Epoch 2/3", built once so snapshots never allocate
 	buf         []byte   // scratch for step lines
+	hotGPU      int      // a GPU that runs 7 °C warmer than its peers, or -1
 }
 
 type evalResult struct {

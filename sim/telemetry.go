@@ -85,6 +85,9 @@ func (p *runPlan) gpuStat(i int, sg *seg, t time.Duration, dst *GPUStat) {
 	power := g.IdleW + (g.PowerCapW*pf-g.IdleW)*u
 	power = math.Min(power, g.PowerCapW)
 	temp := 29 + 4*unit(mix64(seed+1)) + 50*power/g.PowerCapW
+	if i == p.hotGPU {
+		temp += 7 // one board with poor airflow: it runs hot under load
+	}
 	mem := p.memAt(sg, t) * (0.985 + 0.015*unit(mix64(seed+2)))
 	*dst = GPUStat{
 		Node: i / run.GPUsPerNode, Local: i % run.GPUsPerNode,

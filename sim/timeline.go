@@ -134,7 +134,10 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	st := tokensPerStep / run.TokensPerSec
 	run.StepTime = secs(st)
 
-	p := &runPlan{run: run}
+	p := &runPlan{run: run, hotGPU: -1}
+	if r.Float64() < 0.3 {
+		p.hotGPU = r.IntN(min(gpus, 64))
+	}
 	p.jitter = 0.015 + 0.02*r.Float64()
 	p.firstSlow = secs(math.Min(st*between(r, 0.3, 1.2), between(r, 8, 20)))
 	bus := g.IntraBusGBps
