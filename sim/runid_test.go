@@ -202,3 +202,38 @@ func TestBarFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinedStreamPrintsTheSame: a stream built from a parsed run id prints
+// exactly what the original prints, whatever the original's Start precision
+// and time zone.
+func TestJoinedStreamPrintsTheSame(t *testing.T) {
+	start := time.Date(2026, 11, 28, 13, 4, 5, 123456789, time.FixedZone("CET", 3600))
+	host, err := NewStream(Options{Seed: 77, Start: start, Speed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ParseRunID(EncodeRunID(host.Options()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest, err := NewStream(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host.Advance(3 * time.Minute)
+	guest.Seek(3 * time.Minute)
+	he, _ := host.EventsSince(0, nil)
+	ge, _ := guest.EventsSince(0, nil)
+	if len(ge) == 0 || len(he) < len(ge) {
+		t.Fatalf("host %d events, guest %d", len(he), len(ge))
+	}
+	he = he[len(he)-len(ge):]
+	for i := range ge {
+		if he[i].String() != ge[i].String() {
+			t.Fatalf("line %d differs:\nhost  %q\nguest %q", i, he[i].String(), ge[i].String())
+		}
+	}
+	if EncodeRunID(guest.Options()) != EncodeRunID(host.Options()) {
+		t.Fatal("the guest's id differs from the host's")
+	}
+}

@@ -39,9 +39,14 @@ type Stream struct {
 }
 
 // NewStream validates o and starts its first run at virtual time 0.
+// Options.Start is kept in UTC to the millisecond — what a run id carries —
+// so a session and everyone joining its id print identical timestamps.
 func NewStream(o Options) (*Stream, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if !o.Start.IsZero() {
+		o.Start = o.Start.UTC().Truncate(time.Millisecond)
 	}
 	s := &Stream{o: o, cat: newCatalog(o), ring: make([]Event, ringCap), hist: make([]LossPoint, 0, 512)}
 	s.startRun(drawRun(o, 0, o.Seed, s.cat), 0)
