@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 )
 
 // TestStepLineMatchesPrintf pins the hand-rolled step-line formatting to the
@@ -37,6 +38,35 @@ func TestStepLineMatchesPrintf(t *testing.T) {
 			if got != want {
 				t.Fatalf("seed %d %v:\n got %q\nwant %q", seed, fw, got, want)
 			}
+		}
+	}
+}
+
+func TestEventStringPrefixes(t *testing.T) {
+	at := testStart.Add(83*time.Second + 456*time.Millisecond)
+	cases := []struct {
+		e    Event
+		want string
+	}{
+		{Event{Time: at, Level: LevelInfo, Kind: KindLog, Style: FrameworkHF, Source: "trainer.py:2314", Text: "hi"},
+			"[INFO|trainer.py:2314] 2026-11-28 12:01:23,456 >> hi"},
+		{Event{Time: at, Level: LevelWarning, Kind: KindLog, Style: FrameworkHF, Text: "careful"},
+			"[WARNING|trainer.py:2318] 2026-11-28 12:01:23,456 >> careful"},
+		{Event{Time: at, Level: LevelInfo, Kind: KindLog, Style: FrameworkMegatron, Text: " iteration 1"},
+			"[2026-11-28 12:01:23]  iteration 1"},
+		{Event{Time: at, Level: LevelWarning, Kind: KindLog, Style: FrameworkMegatron, Text: "spike"},
+			"[2026-11-28 12:01:23] WARNING: spike"},
+		{Event{Time: at, Level: LevelInfo, Kind: KindLog, Style: FrameworkTorchtitan, Rank: 0, Text: "step: 1"},
+			"[rank0]:[titan] 2026-11-28 12:01:23,456 - root - INFO - step: 1"},
+		{Event{Time: at, Level: LevelInfo, Kind: KindNCCL, Source: "hgx-000:1:1", Local: 3, Text: "Connected all rings"},
+			"hgx-000:1:1 [3] NCCL INFO Connected all rings"},
+		{Event{Time: at, Level: LevelWarning, Kind: KindGlog, Source: "42 torch/distributed/run.py:793", Text: "Setting"},
+			"W1128 12:01:23.456000 42 torch/distributed/run.py:793] Setting"},
+		{Event{Time: at, Kind: KindPrint, Rank: -1, Text: "{'loss': 1.0}"}, "{'loss': 1.0}"},
+	}
+	for _, c := range cases {
+		if got := c.e.String(); got != c.want {
+			t.Errorf("String() = %q, want %q", got, c.want)
 		}
 	}
 }
