@@ -132,20 +132,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
 	select {
-	case err = <-served:
-		err = fmt.Errorf("ssh server stopped: %w", err)
+	case err := <-served:
+		s.shutdown(ln)
+		return fmt.Errorf("ssh server stopped: %w", err)
 	case <-ctx.Done():
 	}
-	s.shutdown()
-	if err == nil {
-		<-served
-	}
-	return err
+	s.shutdown(ln)
+	<-served
+	return nil
 }
 
-// shutdown stops accepting, ends every session with a goodbye and finally
-// closes all connections.
-func (s *Server) shutdown() {
+// shutdown stops accepting on ln, ends every session with a goodbye and
+// finally closes all connections.
+func (s *Server) shutdown(ln net.Listener) {
 	s.limits.close()
 	s.mu.Lock()
 	s.closing = true
@@ -156,11 +155,9 @@ func (s *Server) shutdown() {
 	s.mu.Unlock()
 	s.log.Info("shutting down", "sessions", len(live))
 
-	// An already expired context: Shutdown closes the listeners at once and
-	// does not wait, because it would wait for connections forever.
-	expired, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = s.ssh.Shutdown(expired)
+	// Stop accepting. Not ssh.Server.Shutdown: it waits for connections
+	// forever, and its WaitGroup races with handshakes still finishing.
+	_ = ln.Close()
 
 	for _, ss := range live {
 		ss.stop(errShutdown)
