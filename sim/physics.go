@@ -12,6 +12,7 @@ type physics struct {
 	// pretraining: Chinchilla-type law L(D) = E + A/N^α + B/D^β, softly
 	// capped by the fresh model's ln(vocab)
 	lawE, lawA, lawB, alpha, beta float64
+	lawNTerm                      float64 // E + A/N^α, computed once
 	n                             float64 // effective parameters
 	tokensPerStep                 float64
 	lInit                         float64
@@ -43,16 +44,23 @@ func (p *physics) law(d float64) float64 {
 	if d < 1 {
 		d = 1
 	}
-	return p.lawE + p.lawA/math.Pow(p.n, p.alpha) + p.lawB/math.Pow(d, p.beta)
+	return p.lawNTerm + p.lawB/math.Pow(d, p.beta)
+}
+
+// inv8 is x^-8 by multiplication (this is on the per-step path).
+func inv8(x float64) float64 {
+	x2 := x * x
+	x4 := x2 * x2
+	return 1 / (x4 * x4)
 }
 
 // base is the smooth (noise-free) train loss after `step` steps.
 func (p *physics) base(step int64) float64 {
 	if p.pretrain {
 		l := p.law(float64(step) * p.tokensPerStep)
-		// smooth minimum with the fresh model's loss: ~ln(vocab) at first
-		const k = 8.0
-		return math.Pow(math.Pow(l, -k)+math.Pow(p.lInit, -k), -1/k)
+		// smooth minimum with the fresh model's loss, ~ln(vocab) at first:
+		// (l^-8 + init^-8)^(-1/8)
+		return 1 / math.Sqrt(math.Sqrt(math.Sqrt(inv8(l)+inv8(p.lInit))))
 	}
 	x := float64(step) / p.stepsPerEpoch
 	ep := math.Floor(math.Max(0, (float64(step)-1)/p.stepsPerEpoch))
@@ -104,7 +112,7 @@ func (p *physics) spikeAt(b int64) (s0 int64, mag float64, ok bool) {
 // autocorrelated noise (multiplicative on the distance to the floor, so it
 // never crosses it) plus any spike.
 func (p *physics) loss(step int64) float64 {
-	b := p.base(step)
+	b := math.Max(p.base(step), p.floor+1e-9)
 	nz := noise2(p.seed^saltLoss, float64(step), p.noisePeriod)
 	// small in absolute terms too (≤ ~0.04 nats), so validation stays
 	// just above training even early on

@@ -322,6 +322,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	ph.noisePeriod = math.Max(3, math.Min(40, float64(shown)/25))
 	if job == JobPretrain {
 		ph.floor = ph.lawE + ph.lawA/math.Pow(ph.n, ph.alpha)
+		ph.lawNTerm = ph.floor
 		ph.noiseAmp = between(r, 0.015, 0.035)
 		ph.valGap = between(r, 0.005, 0.025)
 		ph.gnSettle = between(r, 0.18, 0.6)
