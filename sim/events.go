@@ -287,10 +287,14 @@ func (p *runPlan) banner(s *script) {
 	} else {
 		s.nccl("NCCL version 2.21.5+cuda12.4")
 	}
-	if run.Nodes > 1 {
+	if run.Nodes > 1 && !strings.Contains(g.Network, "Ethernet") {
+		link := "IB"
+		if strings.Contains(g.Network, "RoCE") {
+			link = "RoCE"
+		}
 		nics := make([]string, 0, 8)
 		for i := range min(run.GPUsPerNode, 8) {
-			nics = append(nics, fmt.Sprintf("[%d]mlx5_%d:1/IB", i, i))
+			nics = append(nics, fmt.Sprintf("[%d]mlx5_%d:1/%s", i, i, link))
 		}
 		s.nccl("NET/IB : Using %s ; OOB eth0:%s<0>", strings.Join(nics, " "), ip)
 	} else {
@@ -298,9 +302,17 @@ func (p *runPlan) banner(s *script) {
 	}
 	comm := 0x550000000000 | mix64(p.phys.seed^saltMisc)&0xfffffffff0
 	s.nccl("comm 0x%x rank 0 nranks %d cudaDev 0 nvmlDev 0 busId 18000 commId 0x%x - Init START", comm, gpus, mix64(p.phys.seed)>>4)
-	s.nccl("Channel 00/0 : 0[0] -> 1[1] via P2P/IPC/read")
+	if g.IntraBusGBps >= 100 {
+		s.nccl("Channel 00/0 : 0[0] -> 1[1] via P2P/IPC/read") // NVLink / Infinity Fabric
+	} else {
+		s.nccl("Channel 00/0 : 0[0] -> 1[1] via SHM/direct/direct") // PCIe boards without P2P
+	}
 	if run.Nodes > 1 {
-		s.nccl("Channel 00/0 : %d[%d] -> 0[0] [receive] via NET/IB/0/GDRDMA", gpus-1, run.GPUsPerNode-1)
+		via := "NET/IB/0/GDRDMA"
+		if strings.Contains(g.Network, "Ethernet") {
+			via = "NET/Socket/0"
+		}
+		s.nccl("Channel 00/0 : %d[%d] -> 0[0] [receive] via %s", gpus-1, run.GPUsPerNode-1, via)
 	}
 	s.nccl("Connected all rings")
 	s.nccl("Connected all trees")
