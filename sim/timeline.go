@@ -405,7 +405,8 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		end := p.stepTime(&p.segs[len(p.segs)-1], s)
 		p.segs[len(p.segs)-1].end = end
 		t = end
-		ev := add(segEval, evalDur, evalBatches)
+		// each evaluation takes a slightly different time, as real ones do
+		ev := add(segEval, evalDur*(1+0.03*signed(hash2(seed^saltVal, uint64(s)))), evalBatches)
 		ev.step1, ev.eval = s, i
 		if p.evals[i].save {
 			ck := add(segCkpt, ckptDur, float64(run.CheckpointBytes))
