@@ -65,8 +65,9 @@ func memPerGPU(m Model, params float64, l layout, seq int) float64 {
 	return stateBytes(l.Sharding, n, l.DP) + act + logits + overheadBytes
 }
 
-// fit finds the first layout that fits, preferring little model parallelism,
-// the framework's cheapest sharding, selective recompute and big micro-batches
+// fit finds the first layout that fits: little model parallelism for small
+// models and full tensor parallelism inside a node for big ones, then the
+// framework's cheapest sharding, selective recompute and big micro-batches
 // (up to maxMB). ok is false when nothing fits.
 func fit(m Model, params float64, g GPUType, gpus int, seq int, fw Framework, maxMB int) (layout, bool) {
 	limit := float64(g.MemMiB) * (1 << 20) * memHeadroom
@@ -252,7 +253,8 @@ func nodesFor(r *rand.Rand, active float64, job JobKind) int {
 	return choices[r.IntN(len(choices))]
 }
 
-// jobWindow is the part of the physics every run needs before its timeline.
+// runPlan is one run: its public configuration, its physics and its
+// timeline, all fixed when the run is drawn.
 type runPlan struct {
 	run  *Run
 	phys physics
