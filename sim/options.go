@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -12,10 +13,13 @@ import (
 // to seek, and every run believable.
 const (
 	MaxNodes = 1024
-	MaxSpeed = 1000.0
+	MaxSpeed = 128.0
 	MinCycle = time.Minute
 	MaxCycle = 24 * time.Hour
 	MaxSteps = 10_000_000
+	// MaxSeek bounds how far into a stream Seek goes (its cost grows with
+	// the runs walked, ≈ 10 µs each): 60 virtual days, ≈ 12,000 runs.
+	MaxSeek = 60 * 24 * time.Hour
 )
 
 // LookupModel finds a catalog model by Key or Name, ignoring case. The error
@@ -180,4 +184,26 @@ func FormatDuration(d time.Duration) string {
 		return fmt.Sprintf("%dh %dm %ds", s/3600, s%3600/60, s%60)
 	}
 	return fmt.Sprintf("%dm %ds", s/60, s%60)
+}
+
+// JoinOffset is where a viewer joining o's run id at wall time now lands:
+// (now − Start) × Speed of virtual time. It fails, with a line a user can
+// act on, for an id without a start, from the future, or too old to join.
+func JoinOffset(o Options, now time.Time) (time.Duration, error) {
+	if o.Start.IsZero() {
+		return 0, errors.New("run id has no start time: copy the whole id from the session footer")
+	}
+	wall := now.Sub(o.Start)
+	if wall < -time.Second {
+		return 0, fmt.Errorf("run id starts in the future (%s, %s from now): check this machine's clock", o.Start.UTC().Format(time.RFC3339), FormatDuration(-wall))
+	}
+	speed := o.Speed
+	if speed <= 0 {
+		speed = 1
+	}
+	at := time.Duration(math.Max(0, float64(wall)*speed))
+	if at > MaxSeek || wall > MaxSeek {
+		return 0, fmt.Errorf("run id is too old to join (started %s ago): start a new run instead", FormatDuration(wall))
+	}
+	return at, nil
 }

@@ -12,7 +12,7 @@ func TestRunIDRoundTrip(t *testing.T) {
 		{Seed: 42, Start: time.UnixMilli(1764331200123).UTC()},
 		{Seed: ^uint64(0), Model: "llama-3.1-405b", GPU: "h100", Nodes: 256, Job: JobPretrain, Speed: 4, Cycle: 7 * time.Minute, Steps: 1234, Start: testStart},
 		{Seed: 7, Model: "GPT-2", GPU: "MI300X", Job: JobFinetune, Speed: 0.25, Start: testStart},
-		{Seed: 1 << 63, Nodes: 1, Speed: 1000, Cycle: MaxCycle, Steps: MaxSteps},
+		{Seed: 1 << 63, Nodes: 1, Speed: MaxSpeed, Cycle: MaxCycle, Steps: MaxSteps},
 	}
 	for _, o := range cases {
 		id := EncodeRunID(o)
@@ -235,5 +235,29 @@ func TestJoinedStreamPrintsTheSame(t *testing.T) {
 	}
 	if EncodeRunID(guest.Options()) != EncodeRunID(host.Options()) {
 		t.Fatal("the guest's id differs from the host's")
+	}
+}
+
+func TestJoinOffset(t *testing.T) {
+	now := testStart.Add(2 * time.Hour)
+	at, err := JoinOffset(Options{Start: testStart, Speed: 4}, now)
+	if err != nil || at != 8*time.Hour {
+		t.Errorf("JoinOffset = %v, %v; want 8h", at, err)
+	}
+	if at, err := JoinOffset(Options{Start: testStart}, now); err != nil || at != 2*time.Hour {
+		t.Errorf("speed 0 means 1: %v, %v", at, err)
+	}
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{}, "no start"},
+		{Options{Start: now.Add(time.Hour)}, "future"},
+		{Options{Start: now.Add(-MaxSeek - time.Hour)}, "too old"},
+		{Options{Start: now.Add(-MaxSeek / 2), Speed: 4}, "too old"},
+	} {
+		if _, err := JoinOffset(c.o, now); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("JoinOffset(%+v) = %v, want %q", c.o, err, c.want)
+		}
 	}
 }

@@ -182,16 +182,15 @@ func (s *Stream) SkipRun() {
 	s.startRun(drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed), s.cat), s.now)
 }
 
-// Seek jumps to absolute virtual time at (forwards or backwards). Only run
-// configurations are walked, never steps, so hours take milliseconds.
+// Seek jumps to absolute virtual time at (forwards or backwards), at most
+// MaxSeek. Only run configurations are walked, never steps, so hours take
+// milliseconds.
 // Afterwards the ring holds the events of the last stretch before at (at
 // least 200 unless the stream is younger), as a watcher would have seen
 // them, numbered on from the NextSeq before the call: a viewer should clear
 // its log and read from that Seq.
 func (s *Stream) Seek(at time.Duration) {
-	if at < 0 {
-		at = 0
-	}
+	at = max(0, min(at, MaxSeek))
 	type placed struct {
 		p     *runPlan
 		start time.Duration

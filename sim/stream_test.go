@@ -268,3 +268,14 @@ func TestSnapshotReusesSlices(t *testing.T) {
 		t.Errorf("Snapshot allocates %.1f times per call in steady state", allocs)
 	}
 }
+
+func TestSeekIsBounded(t *testing.T) {
+	s := mustStream(t, Options{Seed: 23})
+	s.Seek(100 * 365 * 24 * time.Hour)
+	if s.Now() != MaxSeek {
+		t.Fatalf("seek far past MaxSeek lands at %v, want %v", s.Now(), MaxSeek)
+	}
+	if evs, _ := s.EventsSince(0, nil); len(evs) < 200 {
+		t.Fatalf("only %d events of history at MaxSeek", len(evs))
+	}
+}
