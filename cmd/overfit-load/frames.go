@@ -21,13 +21,18 @@ func (f *frameCounter) observe(at time.Duration) bool {
 	return start
 }
 
-// slotTracker checks "at least one frame in every whole second of the steady
-// window" without keeping a history: a second with no frame start shows up as
-// a jump of more than one slot between consecutive frame starts, or as a last
-// slot before the final whole second.
+// slotTracker follows the frame starts inside the steady window without
+// keeping a history. It checks "at least one frame in every whole second":
+// a second with no frame start shows up as a jump of more than one slot
+// between consecutive frame starts, or as a last slot before the final whole
+// second. It also keeps the longest silence between frames, which tells a
+// server-wide stall (every session, same length) from a slow frame rate.
 type slotTracker struct {
 	last   int64 // slot of the latest frame start inside the window; -1 before
 	missed bool
+	first  time.Duration // first frame start inside the window; 0 = none
+	prev   time.Duration // latest frame start inside the window
+	maxGap time.Duration // longest time between two frame starts inside the window
 }
 
 func newSlotTracker() slotTracker { return slotTracker{last: -1} }
@@ -45,6 +50,12 @@ func (s *slotTracker) frame(at, start, end time.Duration) {
 	if slot > s.last {
 		s.last = slot
 	}
+	if s.first == 0 {
+		s.first = at
+	} else {
+		s.maxGap = max(s.maxGap, at-s.prev)
+	}
+	s.prev = at
 }
 
 // below reports whether some whole second of a window of length window had no
@@ -56,4 +67,13 @@ func (s slotTracker) below(window time.Duration) bool {
 		return false
 	}
 	return s.missed || s.last < full-1
+}
+
+// longestSilence is the longest stretch of the window [start, end) without a
+// frame start, the edges included.
+func (s slotTracker) longestSilence(start, end time.Duration) time.Duration {
+	if s.first == 0 {
+		return end - start
+	}
+	return max(s.maxGap, s.first-start, end-s.prev)
 }

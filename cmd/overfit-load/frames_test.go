@@ -80,3 +80,23 @@ func TestSlotTrackerIgnoresFramesBeforeTheWindowOpens(t *testing.T) {
 		t.Fatalf("a window shorter than a second cannot fall below")
 	}
 }
+
+func TestSlotTrackerLongestSilence(t *testing.T) {
+	sec := time.Second
+	start, end := 10*sec, 13*sec
+	tr := newSlotTracker()
+	if got := tr.longestSilence(start, end); got != 3*sec {
+		t.Fatalf("no frames: silence %s, want the whole window", got)
+	}
+	for _, at := range []time.Duration{10200 * ms1, 10600 * ms1, 11900 * ms1, 12100 * ms1} {
+		tr.frame(at, start, end)
+	}
+	if got := tr.longestSilence(start, end); got != 1300*ms1 {
+		t.Fatalf("silence %s, want 1.3s (10.6 → 11.9)", got)
+	}
+	tr.frame(12500*ms1, start, end)
+	tr.frame(14*sec, start, end) // after the window: ignored
+	if got := tr.longestSilence(start, 16*sec); got != 3500*ms1 {
+		t.Fatalf("silence to a later end %s, want 3.5s (12.5 → 16)", got)
+	}
+}

@@ -36,11 +36,18 @@ type Report struct {
 	FrameGapMS float64 `json:"frame_gap_ms"`
 	// BelowOneFPS counts held sessions with a whole second of the window
 	// without any frame.
-	BelowOneFPS    int     `json:"below_one_fps"`
+	BelowOneFPS int `json:"below_one_fps"`
+	// LongestSilenceMS is, per held session, the longest stretch of the
+	// window without a frame start.
+	LongestSilenceMS Summary `json:"longest_silence_ms"`
+	// SessionSeconds is the time sessions showed a screen inside the window,
+	// summed: the denominator of the server's CPU per session-second.
 	SessionSeconds float64 `json:"session_seconds"`
-	Server         *Usage  `json:"server,omitempty"`
-	ServerError    string  `json:"server_error,omitempty"`
-	Generator      Usage   `json:"generator"`
+	// Server is the server's cost; nil without -pid or -metrics-url.
+	Server      *Usage `json:"server,omitempty"`
+	ServerError string `json:"server_error,omitempty"`
+	// Generator is this program's own cost, not counted for the server.
+	Generator Usage `json:"generator"`
 }
 
 // Usage is a process's cost over the steady window.
@@ -71,13 +78,16 @@ func buildReport(cfg Config, rr *runResult) Report {
 		FailReasons:   map[string]int{},
 		FrameGapMS:    ms(cfg.FrameGap),
 	}
-	var lat, bps, fps []float64
+	var lat, bps, fps, silence []float64
 	for _, r := range rr.Results {
 		held := r.FirstFrame != 0 && r.Ended == 0
 		if held {
 			rep.Held++
 			if win >= time.Second && r.Slots.below(win) {
 				rep.BelowOneFPS++
+			}
+			if win > 0 {
+				silence = append(silence, ms(r.Slots.longestSilence(ws, we)))
 			}
 		} else {
 			rep.Failed++
@@ -101,6 +111,7 @@ func buildReport(cfg Config, rr *runResult) Report {
 		}
 	}
 	rep.FirstFrameMS, rep.BytesPerSec, rep.FramesPerSec = summarize(lat), summarize(bps), summarize(fps)
+	rep.LongestSilenceMS = summarize(silence)
 	if len(rep.FailReasons) == 0 {
 		rep.FailReasons = nil
 	}
@@ -189,6 +200,10 @@ func (rep Report) writeText(w io.Writer) error {
 	if rep.WindowSeconds >= 1 {
 		line("≥ 1 frame/s", "%d of %d held sessions fell below in some second of the window",
 			rep.BelowOneFPS, rep.Held)
+		if l := rep.LongestSilenceMS; l.N > 0 {
+			line("silence", "longest gap between frames per session: p50 %.0f ms  p99 %.0f ms  max %.0f ms",
+				l.Median, l.P99, l.Max)
+		}
 	}
 	if u := rep.Server; u != nil {
 		line("server CPU", "%s: %.2f s in %.1f s = %.2f cores → %.3f ms per session-second",

@@ -13,7 +13,7 @@ import (
 func fakeRun() (Config, *runResult) {
 	sec := time.Second
 	cfg := Config{Addr: "127.0.0.1:2299", Sessions: 6, Ramp: 50, Width: 120, Height: 40, FrameGap: 20 * time.Millisecond}
-	allSlots := slotTracker{last: 9}
+	allSlots := trackFrames(20*sec, 30*sec, 100*time.Millisecond, 500*time.Millisecond, 0)
 	held := func(connect, first time.Duration, bytes, frames int64) sessionResult {
 		return sessionResult{Started: true, ConnectStart: connect, FirstFrame: first,
 			Bytes0: 1000, Bytes1: 1000 + bytes, Frames0: 5, Frames1: 5 + frames, Slots: allSlots}
@@ -36,9 +36,22 @@ func fakeRun() (Config, *runResult) {
 		SelfStart:    resourceSample{CPUSeconds: 1},
 		SelfEnd:      resourceSample{CPUSeconds: 2, RSSBytes: 30 << 20},
 	}
-	// The third held session fell silent for a second.
-	rr.Results[2].Slots = slotTracker{last: 9, missed: true}
+	// The third held session fell silent for 1.5 s.
+	rr.Results[2].Slots = trackFrames(20*sec, 30*sec, 100*time.Millisecond, 500*time.Millisecond, 4*sec)
 	return cfg, rr
+}
+
+// trackFrames feeds a tracker frames every `every` from start+offset, with
+// the frames in [start+skipFrom, start+skipFrom+1.5s) left out when skipFrom > 0.
+func trackFrames(start, end, offset, every, skipFrom time.Duration) slotTracker {
+	tr := newSlotTracker()
+	for at := start + offset; at < end; at += every {
+		if skipFrom > 0 && at >= start+skipFrom && at < start+skipFrom+1500*time.Millisecond {
+			continue
+		}
+		tr.frame(at, start, end)
+	}
+	return tr
 }
 
 func TestBuildReport(t *testing.T) {
@@ -73,6 +86,11 @@ func TestBuildReport(t *testing.T) {
 	if rep.BelowOneFPS != 1 {
 		t.Errorf("below 1 fps = %d, want 1", rep.BelowOneFPS)
 	}
+	// Frames at 20.1, 20.6, …, 29.6 s: 500 ms apart, 400 ms after the last;
+	// the third session skips 24.1–25.1, a 2 s gap from 23.6 to 25.6.
+	if l := rep.LongestSilenceMS; l.N != 3 || l.Median != 500 || l.Max != 2000 {
+		t.Errorf("longest silence %+v", l)
+	}
 	// 3 held × 10 s + the dropped one's 5 s.
 	if rep.SessionSeconds != 35 {
 		t.Errorf("session seconds = %g, want 35", rep.SessionSeconds)
@@ -106,6 +124,7 @@ func TestWriteText(t *testing.T) {
 		"bytes/s       median 1000 B/s  p95 1.2 KiB/s  max 1.2 KiB/s  (per session, n=3)\n",
 		"frames/s      median 2.0  p95 3.0  max 3.0  (frame = output burst after ≥ 20ms quiet)\n",
 		"≥ 1 frame/s   1 of 3 held sessions fell below in some second of the window\n",
+		"silence       longest gap between frames per session: p50 500 ms  p99 2000 ms  max 2000 ms\n",
 		"server CPU    pid 4242: 0.35 s in 10.0 s = 0.04 cores → 10.000 ms per session-second\n",
 		"server RSS    10.0 MiB before the first session → 40.0 MiB at window end: 10.0 MiB per held session\n",
 		"generator     1.00 CPU s in window (0.10 cores), RSS 30.0 MiB\n",

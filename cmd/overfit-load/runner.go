@@ -226,7 +226,7 @@ func (r *runner) snapshot(res []sessionResult, atStart bool) []sessionResult {
 		res[i].ConnectStart = time.Duration(s.connectStart.Load())
 		res[i].FirstFrame = time.Duration(s.firstFrame.Load())
 		res[i].Ended = time.Duration(s.ended.Load())
-		res[i].Slots = slotTracker{last: s.slotLast.Load(), missed: s.slotMissed.Load()}
+		res[i].Slots = s.frameSlots()
 	}
 	return res
 }

@@ -48,9 +48,12 @@ type session struct {
 	ended        atomic.Int64 // clock time the session failed or ended; 0 = open
 	bytes        atomic.Int64
 	frames       atomic.Int64
-	slotLast     atomic.Int64
-	slotMissed   atomic.Bool
 	reason       atomic.Pointer[string]
+
+	// slots is updated by the reader a few times a second and copied by the
+	// runner at the window end; a mutex is simpler than a set of atomics.
+	slotsMu sync.Mutex
+	slots   slotTracker
 
 	// Owned by the session goroutine (outHead) and by the SSH library's
 	// stderr copier (errHead) until the session has ended.
@@ -60,9 +63,7 @@ type session struct {
 }
 
 func newSession(p *sessionParams) *session {
-	s := &session{p: p}
-	s.slotLast.Store(-1)
-	return s
+	return &session{p: p, slots: newSlotTracker()}
 }
 
 // run connects, requests a PTY and a shell (or the -args command) and reads
@@ -139,7 +140,6 @@ func (s *session) read(out io.Reader) error {
 	c := s.p.clock
 	buf := make([]byte, readBufSize)
 	fc := frameCounter{gap: s.p.frameGap}
-	slots := newSlotTracker()
 	var screen screenDetector
 	for {
 		n, err := out.Read(buf)
@@ -155,11 +155,9 @@ func (s *session) read(out io.Reader) error {
 			if fc.observe(at) {
 				s.frames.Add(1)
 				ws, we := c.window()
-				slots.frame(at, ws, we)
-				s.slotLast.Store(slots.last)
-				if slots.missed {
-					s.slotMissed.Store(true)
-				}
+				s.slotsMu.Lock()
+				s.slots.frame(at, ws, we)
+				s.slotsMu.Unlock()
 			}
 		}
 		if err != nil {
@@ -178,6 +176,13 @@ func (s *session) attach(conn net.Conn) bool {
 	}
 	s.conn = conn
 	return true
+}
+
+// frameSlots returns a copy of the session's window tracker.
+func (s *session) frameSlots() slotTracker {
+	s.slotsMu.Lock()
+	defer s.slotsMu.Unlock()
+	return s.slots
 }
 
 // close ends the session from the runner; safe to call at any time.
