@@ -114,10 +114,13 @@ func (p *physics) spikeAt(b int64) (s0 int64, mag float64, ok bool) {
 func (p *physics) loss(step int64) float64 {
 	b := math.Max(p.base(step), p.floor+1e-9)
 	nz := noise2(p.seed^saltLoss, float64(step), p.noisePeriod)
-	// small in absolute terms too (≤ ~0.04 nats), so validation stays
-	// just above training even early on
-	amp := math.Min(p.noiseAmp, 0.04/math.Max(b-p.floor, 1e-9))
-	l := p.floor + (b-p.floor)*math.Exp(amp*nz)
+	// Batch-to-batch noise: a part relative to the distance from the floor
+	// plus ~0.01 nats of data noise that never goes away, capped at ~0.04
+	// nats so validation stays just above training even early on. The
+	// multiplicative form keeps the loss above the floor.
+	gap := math.Max(b-p.floor, 1e-9)
+	amp := math.Min(p.noiseAmp+0.01/gap, 0.04/gap)
+	l := p.floor + gap*math.Exp(amp*nz)
 	d, _ := p.spike(step)
 	return l + d
 }
