@@ -116,6 +116,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("-sessions %d out of range (1..%d)", c.Sessions, maxSessions)
 	case !(c.Ramp > 0) || c.Ramp > maxRamp:
 		return fmt.Errorf("-ramp %g out of range (>0..%g sessions/s)", c.Ramp, maxRamp)
+	case float64(c.Sessions)/c.Ramp > maxDuration.Seconds():
+		return fmt.Errorf("-sessions %d at -ramp %g would ramp for over %s: raise -ramp", c.Sessions, c.Ramp, maxDuration)
 	case c.Duration <= 0 || c.Duration > maxDuration:
 		return fmt.Errorf("-duration %s out of range (>0..%s)", c.Duration, maxDuration)
 	case c.Timeout <= 0 || c.Timeout > maxTimeout:

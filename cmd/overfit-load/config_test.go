@@ -41,6 +41,7 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		{"-sessions", "0"},
 		{"-sessions", "20001"},
 		{"-ramp", "0"},
+		{"-sessions", "1000", "-ramp", "0.1"},
 		{"-duration", "2h"},
 		{"-size", "120"},
 		{"-size", "0x40"},
