@@ -134,6 +134,15 @@ func TestTooSmallNotice(t *testing.T) {
 	if !strings.Contains(f, "40×12") {
 		t.Fatalf("wrapped notice lost the size:\n%s", f)
 	}
+	// Degenerate sizes a misbehaving client could report.
+	for _, sz := range [][2]int{{1, 1}, {5, 3}, {1, 100}, {300, 1}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		checkFrame(t, frame(m), sz[0], sz[1], fmt.Sprintf("%dx%d", sz[0], sz[1]))
+	}
+	m.Update(tea.WindowSizeMsg{Width: 0, Height: 0})
+	if f := frame(m); f != "" {
+		t.Fatalf("0x0 frame is %q, want empty", f)
+	}
 }
 
 func TestDashboardRegions(t *testing.T) {
