@@ -28,26 +28,51 @@ func TestInvariantsOverManySeeds(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
+	// four shards in parallel (one stream each, nothing shared), counted
+	// after they all finish
+	const shards = 4
+	type tally struct {
+		jobs                        map[JobKind]int
+		resumed, spikes, patience int
+	}
+	tallies := make([]tally, shards)
+	t.Run("seeds", func(t *testing.T) {
+		for sh := range shards {
+			t.Run(fmt.Sprint(sh), func(t *testing.T) {
+				t.Parallel()
+				c := &tallies[sh]
+				c.jobs = map[JobKind]int{}
+				for seed := uint64(sh); seed < uint64(n); seed += shards {
+					s := mustStream(t, Options{Seed: seed * 0x9e3779b97f4a7c15})
+					r := s.Run()
+					lines, err := cycle(s, 7*time.Second+time.Duration(seed%5)*time.Second, 16)
+					if err != nil {
+						t.Fatalf("seed %d (%s on %d×%s, %s): %v", seed, r.Model.Key, r.Nodes, r.GPU.Key, r.Job, err)
+					}
+					c.jobs[r.Job]++
+					if r.StartStep > 0 {
+						c.resumed++
+					}
+					all := strings.Join(lines, "\n")
+					if strings.Contains(all, "Loss spike") {
+						c.spikes++
+					}
+					if strings.Contains(all, "patience") {
+						c.patience++
+					}
+				}
+			})
+		}
+	})
 	jobs := map[JobKind]int{}
 	resumed, spikes, patience := 0, 0, 0
-	for seed := uint64(0); seed < uint64(n); seed++ {
-		s := mustStream(t, Options{Seed: seed * 0x9e3779b97f4a7c15})
-		r := s.Run()
-		lines, err := cycle(s, 7*time.Second+time.Duration(seed%5)*time.Second, 16)
-		if err != nil {
-			t.Fatalf("seed %d (%s on %d×%s, %s): %v", seed, r.Model.Key, r.Nodes, r.GPU.Key, r.Job, err)
+	for _, c := range tallies {
+		for k, v := range c.jobs {
+			jobs[k] += v
 		}
-		jobs[r.Job]++
-		if r.StartStep > 0 {
-			resumed++
-		}
-		all := strings.Join(lines, "\n")
-		if strings.Contains(all, "Loss spike") {
-			spikes++
-		}
-		if strings.Contains(all, "patience") {
-			patience++
-		}
+		resumed += c.resumed
+		spikes += c.spikes
+		patience += c.patience
 	}
 	t.Logf("%v, %d resumed, %d with spikes, %d with patience warnings", jobs, resumed, spikes, patience)
 	if jobs[JobPretrain] == 0 || jobs[JobFinetune] == 0 || resumed == 0 || spikes == 0 || patience == 0 {
