@@ -32,7 +32,7 @@ func TestInvariantsOverManySeeds(t *testing.T) {
 	// after they all finish
 	const shards = 4
 	type tally struct {
-		jobs                        map[JobKind]int
+		jobs                      map[JobKind]int
 		resumed, spikes, patience int
 	}
 	tallies := make([]tally, shards)
