@@ -100,6 +100,8 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 	cols := inner - labelW - 1
 	v.train = resample(v.train[:0], loss, s0, s1, cols)
 	v.val = resample(v.val[:0], val, s0, s1, cols)
+	// Validation first, as a dotted line, so the training curve drawn after
+	// it stays whole where the two meet.
 	series := [][]float64{v.train}
 	hasVal := false
 	for _, x := range v.val {
@@ -109,9 +111,9 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 		}
 	}
 	if hasVal {
-		series = append(series, v.val)
+		series = [][]float64{v.val, v.train}
 	}
-	plot := plotFit(series, rows, prec, labelW, lo, hi)
+	plot := plotFit(series, hasVal, rows, prec, labelW, lo, hi)
 	d := append(v.tmp[:0], "step "...)
 	d = appendCount(d, s0)
 	d = append(d, " → "...)
@@ -126,9 +128,14 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 // plotFit draws with asciigraph, which sizes the plot from the value range
 // (rows+1 lines, give or take one from rounding): ask for fewer rows until
 // the result fits.
-func plotFit(series [][]float64, rows, prec, labelW int, lo, hi float64) []string {
+func plotFit(series [][]float64, hasVal bool, rows, prec, labelW int, lo, hi float64) []string {
+	chars := asciigraph.SeriesChars(asciigraph.DefaultCharSet)
+	if hasVal {
+		chars = asciigraph.SeriesChars(asciigraph.CreateCharSet(valDot), asciigraph.DefaultCharSet)
+	}
 	for ask := rows - 1; ask >= 1; ask-- {
 		out := asciigraph.PlotMany(series,
+			chars,
 			asciigraph.Height(ask),
 			asciigraph.Offset(2),
 			asciigraph.LowerBound(lo),
@@ -149,9 +156,13 @@ func plotFit(series [][]float64, rows, prec, labelW int, lo, hi float64) []strin
 	return nil
 }
 
+// valDot draws the validation series.
+const valDot = "·"
+
 // styleChartLine pads an asciigraph line to exactly w cells and colors the
-// labels and axis dim, the curve in the chart color.
-func styleChartLine(th *theme, l string, w int, twoSeries bool) string {
+// labels and axis dim, the training curve in the chart color and the
+// validation dots in the info color.
+func styleChartLine(th *theme, l string, w int, hasVal bool) string {
 	var b builder
 	cut := strings.IndexAny(l, "┤┼")
 	lw := 0
@@ -163,6 +174,19 @@ func styleChartLine(th *theme, l string, w int, twoSeries bool) string {
 		l = l[axisEnd:]
 	}
 	body, bw := clip(l, w-lw)
+	for hasVal && body != "" {
+		i := strings.Index(body, valDot)
+		if i < 0 {
+			break
+		}
+		th.chart.write(&b, body[:i])
+		j := i
+		for strings.HasPrefix(body[j:], valDot) {
+			j += len(valDot)
+		}
+		th.info.write(&b, body[i:j])
+		body = body[j:]
+	}
 	th.chart.write(&b, body)
 	spaces(&b, w-lw-bw)
 	return b.String()

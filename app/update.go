@@ -53,7 +53,9 @@ func (m *Model) restyle() {
 // onTick advances the run by the wall time since the last tick.
 func (m *Model) onTick(t tickMsg) tea.Cmd {
 	if t.gen != m.gen || m.paused {
-		return nil // a stale loop; the current one is already scheduled
+		// A stale loop (its successor is scheduled) or a pause (resume starts
+		// a new loop): either way this loop ends here.
+		return nil
 	}
 	switch {
 	case !m.synced:
