@@ -9,8 +9,16 @@ const (
 	boxH, boxV                 = "─", "│"
 )
 
-// boxTop appends "╭─ title ─────╮" of exactly w cells (w >= 2).
-func boxTop(b *builder, th *theme, w int, title string, titleExtra string) {
+// span is a piece of text in one paint.
+type span struct {
+	text string
+	pt   paint
+}
+
+// boxTop appends "╭─ title extra… ─────╮" of exactly w cells (w >= 2). The
+// extra spans (a legend, a count) follow the title while they fit whole;
+// the first one may be cut.
+func boxTop(b *builder, th *theme, w int, title string, extra ...span) {
 	b.WriteString(string(th.border))
 	b.WriteString(boxTL)
 	inner := w - 2
@@ -24,10 +32,19 @@ func boxTop(b *builder, th *theme, w int, title string, titleExtra string) {
 		b.WriteString(" ")
 		th.title.write(b, t)
 		used = 2 + tw
-		if titleExtra != "" && inner-used-3 > 2 {
-			e, ew := clip(titleExtra, inner-used-3)
+		for k, e := range extra {
+			room := inner - used - 3 // the space before, the one after, a rule
+			ew := width(e.text)
+			if ew > room {
+				if k > 0 || room <= 2 {
+					break
+				}
+				var c string
+				c, ew = clip(e.text, room)
+				e.text = c
+			}
 			b.WriteString(" ")
-			th.dim.write(b, e)
+			e.pt.write(b, e.text)
 			used += 1 + ew
 		}
 		b.WriteString(" ")

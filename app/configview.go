@@ -92,7 +92,7 @@ func (v *configView) writeRow(b *builder, i int) {
 	th := v.th
 	switch i {
 	case 0:
-		boxTop(b, th, v.w, "run config", "")
+		boxTop(b, th, v.w, "run config")
 		return
 	case v.h - 1:
 		boxBottom(b, th, v.w)

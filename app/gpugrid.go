@@ -109,7 +109,7 @@ func (v *gpuGridView) writeRow(b *builder, i int) {
 			v.tmp = d
 			extra = string(d)
 		}
-		boxTop(b, th, v.w, "GPUs", extra)
+		boxTop(b, th, v.w, "GPUs", span{extra, th.dim})
 		return
 	case v.h - 1:
 		boxBottom(b, th, v.w)

@@ -74,7 +74,7 @@ func (v *helpView) Lines() []string {
 		}
 	}
 	var b builder
-	boxTop(&b, th, v.w, "keys", "")
+	boxTop(&b, th, v.w, "keys")
 	v.lines = append(v.lines, b.String())
 	for _, l := range body {
 		b.Reset()

@@ -21,7 +21,8 @@ type lossChartView struct {
 	keyW, keyH  int
 	lines       []string // styled, exactly inner width each
 	caption     string
-	extra       string
+	legend      [2]span // "train 1.9379", "val 1.9452" in their series' paints
+	nLegend     int
 	train, val  []float64
 	tmp         []byte
 	valid       bool
@@ -52,16 +53,19 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 	inner := v.w - 4
 	rows := v.h - 3 // borders and the step caption
 	v.lines = v.lines[:0]
-	v.extra = ""
+	v.nLegend = 0
 	if len(loss) > 0 {
 		d := append(v.tmp[:0], "train "...)
 		d = appendFixed(d, loss[len(loss)-1].Loss, 4)
+		v.legend[0] = span{string(d), th.chart}
+		v.nLegend = 1
 		if len(val) > 0 {
-			d = append(d, " · val "...)
+			d = append(d[:0], "val "...)
 			d = appendFixed(d, val[len(val)-1].Loss, 4)
+			v.legend[1] = span{string(d), th.info}
+			v.nLegend = 2
 		}
 		v.tmp = d
-		v.extra = string(d)
 	}
 	if len(loss) < 5 || rows < 2 || inner < 16 {
 		v.caption = "waiting for the first steps"
@@ -222,7 +226,7 @@ func (v *lossChartView) writeRow(b *builder, i int) {
 	th := v.th
 	switch i {
 	case 0:
-		boxTop(b, th, v.w, "loss", v.extra)
+		boxTop(b, th, v.w, "loss", v.legend[:v.nLegend]...)
 		return
 	case v.h - 1:
 		boxBottom(b, th, v.w)

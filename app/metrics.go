@@ -113,7 +113,7 @@ func (v *metricsView) writeRow(b *builder, i int) {
 	th := v.th
 	switch i {
 	case 0:
-		boxTop(b, th, v.w, "metrics", "")
+		boxTop(b, th, v.w, "metrics")
 		return
 	case v.h - 1:
 		boxBottom(b, th, v.w)
