@@ -5,8 +5,16 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"os"
 	"time"
 )
+
+// pprofEnv, when set to a non-empty value, mounts net/http/pprof under
+// /debug/pprof/ on the operations listener: profiling thousands of sessions
+// is how the renderer's costs were found, and it must never be on by
+// accident, so it is neither a flag nor on the default mux.
+const pprofEnv = "OVERFIT_PPROF"
 
 // startHTTP opens the optional operations listener (--metrics-listen) with
 // /healthz: 200 while serving, 503 once shutting down, so a load balancer
@@ -31,9 +39,18 @@ func (s *Server) startHTTP() (func(), error) {
 		}
 		fmt.Fprintf(w, "ok %d sessions\n", s.limits.live())
 	})
+	paths := "/healthz"
+	if os.Getenv(pprofEnv) != "" {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		paths += " /debug/pprof/"
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	s.log.Info("operations listener", "addr", ln.Addr().String(), "paths", "/healthz")
+	s.log.Info("operations listener", "addr", ln.Addr().String(), "paths", paths)
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
