@@ -56,3 +56,18 @@ func BenchmarkCachedView(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkFirstFrame120x40 is a session's start: New, the start-up tick
+// (a join two hours into its run, so a seek) and the first frame.
+func BenchmarkFirstFrame120x40(b *testing.B) {
+	o := testOptions(goldenSeed)
+	b.ReportAllocs()
+	for range b.N {
+		m, err := New(Config{Options: o, Share: "ssh -t localhost -p 2222", Width: 120, Height: 40})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Update(tickMsg{at: o.Start.Add(2 * time.Hour), gen: m.gen})
+		_ = m.View()
+	}
+}
