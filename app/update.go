@@ -144,7 +144,9 @@ func (m *Model) resumeCmd() tea.Cmd {
 	return m.tickNowCmd()
 }
 
-// setSpeed moves one step along the time-lapse ladder.
+// setSpeed moves one step along the time-lapse ladder. A speed off the
+// ladder (from --speed) moves to the nearest step in that direction; beyond
+// either end it stays.
 func (m *Model) setSpeed(dir int) {
 	i := 0
 	for i < len(speedSteps) && speedSteps[i] < m.speed {
@@ -157,7 +159,10 @@ func (m *Model) setSpeed(dir int) {
 	case dir < 0:
 		i--
 	}
-	i = max(0, min(i, len(speedSteps)-1))
+	// The ladder stops where a run id could no longer carry the speed.
+	if i < 0 || i >= len(speedSteps) || speedSteps[i] > sim.MaxSpeed {
+		return
+	}
 	m.speed = speedSteps[i]
 }
 

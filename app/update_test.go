@@ -142,6 +142,24 @@ func TestSpeedKeys(t *testing.T) {
 	}
 }
 
+func TestSpeedOffTheLadder(t *testing.T) {
+	for _, c := range []struct {
+		from float64
+		dir  string
+		want float64
+	}{
+		{3, "+", 4}, {3, "-", 2}, {100, "+", 128}, {100, "-", 64}, {128, "+", 128}, {0.1, "-", 0.1}, {0.1, "+", 0.25},
+	} {
+		o := testOptions(1)
+		o.Speed = c.from
+		m := newTestModel(t, o, 120, 40)
+		m.Update(press(c.dir))
+		if m.speed != c.want {
+			t.Errorf("speed %v then %q: %v, want %v", c.from, c.dir, m.speed, c.want)
+		}
+	}
+}
+
 func TestPlainToggle(t *testing.T) {
 	for _, k := range []string{"v", "tab"} {
 		m := newTestModel(t, testOptions(1), 120, 40)
