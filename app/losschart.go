@@ -69,11 +69,13 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 	}
 	if len(loss) < 5 || rows < 2 || inner < 16 {
 		v.caption = "waiting for the first steps"
+		v.nLegend = 0
 		return
 	}
 	s0, s1 := loss[0].Step, loss[len(loss)-1].Step
 	if s1 <= s0 {
 		v.caption = "waiting for the first steps"
+		v.nLegend = 0
 		return
 	}
 	// Label precision from the value range: enough decimals that adjacent

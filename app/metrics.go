@@ -45,7 +45,9 @@ func (v *metricsView) SetMetrics(s *sim.Snapshot) {
 	th := v.th
 	m := &s.Metrics
 	v.items = v.items[:0]
-	started := m.Step > 0 || m.Loss > 0
+	// A fresh run has no numbers until its first step; a resumed one shows
+	// its checkpoint's from the start.
+	started := m.Step > 0 || (s.Phase != sim.PhaseInit && m.Loss > 0)
 	add := func(label string, d []byte, pt paint) {
 		v.items = append(v.items, metricItem{label, string(d), pt})
 	}
