@@ -23,6 +23,9 @@ const (
 	busyMessage      = "overfit: server busy, try again in a minute"
 )
 
+// serverVersion is the software version the server announces.
+const serverVersion = "OpenSSH_overfit"
+
 // forceCloseGrace is how long sessions get, after connections were closed
 // by force, to notice and unwind.
 const forceCloseGrace = 2 * time.Second
@@ -68,7 +71,11 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		// The host key goes in first: wish.NewServer writes ./id_ed25519 when
 		// no host key is set, and the working directory is not ours.
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
-		wish.WithVersion("overfit"),
+		// OpenSSH clients enable their OpenSSH extensions for servers whose
+		// version starts with "OpenSSH"; the one we need is eow@openssh.com,
+		// which tells us the client's stdout is gone (`ssh -T host | head`).
+		// Without it such a client never exits.
+		wish.WithVersion(serverVersion),
 		func(srv *ssh.Server) error {
 			srv.HandshakeTimeout = l.HandshakeTimeout
 			// A live client answers keepalives, which counts as activity; a
