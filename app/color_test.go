@@ -113,6 +113,11 @@ func stripOf(s string) string { return sgrRe.ReplaceAllString(s, "") }
 // TestRendererHonoursProfile runs the real program and renderer (teatest) with
 // each profile and checks the bytes a terminal would receive.
 func TestRendererHonoursProfile(t *testing.T) {
+	// NO_COLOR in a session's environment, resolved as the server does.
+	noColor := colorprofile.Env([]string{"TERM=xterm-256color", "COLORTERM=truecolor", "NO_COLOR=1"})
+	if noColor != colorprofile.ASCII {
+		t.Fatalf("NO_COLOR resolves to %v, want ASCII", noColor)
+	}
 	for _, p := range profiles {
 		m, err := New(Config{Options: testOptions(1), Share: "ssh -t localhost -p 2222", Width: 100, Height: 30, Tick: 20 * time.Millisecond})
 		if err != nil {
