@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,9 @@ const (
 	maxEnvVars     = 16
 	maxEnvValueLen = 256
 	maxTermLen     = 64
+	// maxCommandLen bounds the session options: real ones are a few dozen
+	// bytes, and the shell-word splitter is quadratic in a token's length.
+	maxCommandLen = 4096
 )
 
 // session is one SSH session channel. Its request loop (serve) owns the
@@ -233,6 +237,10 @@ func (ss *session) runSafely(command string) (code int, mode string) {
 // returns the exit status and which of the two ran ("" for neither).
 func (ss *session) run(command string) (int, string) {
 	pty := ss.win != nil
+	if len(command) > maxCommandLen {
+		ss.errorLine(fmt.Sprintf("overfit: options too long (%d bytes, at most %d; see --help)", len(command), maxCommandLen))
+		return 2, ""
+	}
 	args, err := shlex.Split(command, true)
 	if err != nil {
 		ss.errorLine(fmt.Sprintf("overfit: cannot parse options %q: %v (see --help)", truncate(command, 80), err))
@@ -269,8 +277,15 @@ func (ss *session) stdout(pty bool) io.Writer {
 	return ss.out
 }
 
+// maxErrorLine bounds an error line: messages can quote what the client
+// sent, and a client can send a lot.
+const maxErrorLine = 300
+
 // errorLine writes one line to the client's stderr.
 func (ss *session) errorLine(line string) {
+	if len(line) > maxErrorLine {
+		line = strings.ToValidUTF8(line[:maxErrorLine], "") + "…"
+	}
 	nl := "\n"
 	if ss.win != nil {
 		nl = "\r\n"

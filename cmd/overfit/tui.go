@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"io"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/overfit/overfit/app"
 )
@@ -36,8 +40,14 @@ func (ss *session) runTUI(opts sessionOptions) int {
 	}
 	env := append(ss.env[:len(ss.env):len(ss.env)], "TERM="+ss.term)
 	out := newCRLFWriter(ss.out)
+	// Program.Kill is not safe while Run is still setting up (it races on
+	// the input reader), so the watcher waits until the event loop runs:
+	// the first message through the filter says it does.
+	running := make(chan struct{})
+	var once sync.Once
 	p := tea.NewProgram(model,
-		tea.WithInput(ss.ch),
+		// Input is read by readInput below, not by Bubble Tea.
+		tea.WithInput(nil),
 		tea.WithOutput(out),
 		tea.WithEnvironment(env),
 		// The output is not a file, so the profile cannot be detected from
@@ -48,6 +58,7 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		tea.WithoutSignalHandler(),
 		// There is no process to suspend on the other end of an SSH session.
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+			once.Do(func() { close(running) })
 			if _, ok := msg.(tea.SuspendMsg); ok {
 				return tea.ResumeMsg{}
 			}
@@ -55,9 +66,16 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		}),
 	)
 
+	// With its input off, Bubble Tea sends no terminal queries; the one the
+	// UI needs is the background color (dark or light palette).
+	_, _ = io.WriteString(ss.out, ansi.RequestBackgroundColor)
+	inputCtx, stopInput := context.WithCancel(ss.ctx)
+	defer stopInput()
+	go ss.readInput(inputCtx, p)
+
 	done := make(chan struct{})
 	watched := make(chan bool, 1) // whether the program had to be killed
-	go ss.watchTUI(p, w, h, done, watched)
+	go ss.watchTUI(p, w, h, running, done, watched)
 	_, runErr := p.Run()
 	close(done)
 	killed := <-watched
@@ -76,9 +94,34 @@ func (ss *session) runTUI(opts sessionOptions) int {
 	return 0
 }
 
+// readInput parses the client's keystrokes and terminal replies and sends
+// them to the program. Bubble Tea's own reader is not used because it sends
+// events on a channel without watching for the program's end: input that
+// arrives as the program quits ("qqq" pasted, a burst of bytes) would block
+// it forever, and with it the whole session's memory. Send returns at once
+// after the program ended, so this drains until the channel closes.
+func (ss *session) readInput(ctx context.Context, p *tea.Program) {
+	events := make(chan uv.Event)
+	go func() {
+		_ = uv.NewTerminalReader(ss.ch, ss.term).StreamEvents(ctx, events)
+		close(events)
+	}()
+	for ev := range events {
+		p.Send(ev)
+	}
+}
+
 // watchTUI feeds window changes to the program and ends it when the session
 // ends. It returns (through watched) once the program is done.
-func (ss *session) watchTUI(p *tea.Program, w, h int, done <-chan struct{}, watched chan<- bool) {
+func (ss *session) watchTUI(p *tea.Program, w, h int, running, done <-chan struct{}, watched chan<- bool) {
+	kill := func() {
+		select {
+		case <-running:
+			p.Kill()
+		case <-done:
+			// Run already returned (it failed during setup): nothing to kill.
+		}
+	}
 	for {
 		select {
 		case <-done:
@@ -93,7 +136,7 @@ func (ss *session) watchTUI(p *tea.Program, w, h int, done <-chan struct{}, watc
 			n, ok := ss.notice()
 			if !ok {
 				// The client is gone or stalled: nobody to say goodbye to.
-				p.Kill()
+				kill()
 				<-done
 				watched <- true
 				return
@@ -108,7 +151,7 @@ func (ss *session) watchTUI(p *tea.Program, w, h int, done <-chan struct{}, watc
 				t.Stop()
 				watched <- false
 			case <-t.C:
-				p.Kill()
+				kill()
 				<-done
 				watched <- true
 			}
