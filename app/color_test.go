@@ -131,9 +131,9 @@ func TestRendererHonoursProfile(t *testing.T) {
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 			seen.Write(b)
 			return bytes.Contains(seen.Bytes(), []byte("--join"))
-		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 		tm.Send(press("q"))
-		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+		tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
 		out := seen.String()
 		checkProfile(t, p, out)
 		if p == colorprofile.TrueColor && !trueColorRe.MatchString(strings.Join(sgrParams(out), "|")) {
