@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"charm.land/ssh"
@@ -26,6 +27,10 @@ const (
 // serverVersion is the software version the server announces.
 const serverVersion = "OpenSSH_overfit"
 
+// clientHangupGrace is how long shutdown waits for clients to close their
+// connections after their sessions ended.
+const clientHangupGrace = time.Second
+
 // forceCloseGrace is how long sessions get, after connections were closed
 // by force, to notice and unwind.
 const forceCloseGrace = 2 * time.Second
@@ -40,6 +45,8 @@ type Server struct {
 	seed   seedFunc
 	clock  func() time.Time // a session's start; tests pin it to compare runs
 	share  string           // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
+
+	conns atomic.Int64 // open connections, past the rate limit
 
 	mu       sync.Mutex
 	closing  bool
@@ -84,6 +91,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 				srv.IdleTimeout = l.KeepaliveInterval * time.Duration(max(l.KeepaliveMissed, 1)+1)
 			}
 			srv.ConnCallback = s.acceptConn
+			srv.ConnectionCloseCallback = func(net.Conn) { s.conns.Add(-1) }
 			srv.ChannelHandlers = map[string]ssh.ChannelHandler{
 				"session":                        s.handleSessionChannel,
 				"direct-tcpip":                   refuseChannel("port forwarding is disabled on this server"),
@@ -161,6 +169,8 @@ func (s *Server) shutdown(ln net.Listener) {
 	}
 	s.mu.Unlock()
 	s.log.Info("shutting down", "sessions", len(live))
+	begun := time.Now()
+	defer func() { s.log.Info("stopped", "took", time.Since(begun).Round(time.Millisecond).String()) }()
 
 	// Stop accepting. Not ssh.Server.Shutdown: it waits for connections
 	// forever, and its WaitGroup races with handshakes still finishing.
@@ -171,6 +181,11 @@ func (s *Server) shutdown(ln net.Listener) {
 	}
 	if !waitTimeout(&s.running, s.cfg.Limits.ShutdownTimeout) {
 		s.log.Warn("sessions did not end in time; closing their connections")
+	}
+	// Clients hang up by themselves once their sessions ended; closing
+	// under them makes ssh print "closed by remote host". Give them a moment.
+	for deadline := time.Now().Add(clientHangupGrace); s.conns.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
 	}
 	_ = s.ssh.Close()
 	if !waitTimeout(&s.running, forceCloseGrace) {
@@ -261,6 +276,7 @@ func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
 		return nil
 	}
 	ctx.SetValue(connStateKey{}, &connState{})
+	s.conns.Add(1)
 	return c
 }
 
