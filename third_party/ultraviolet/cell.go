@@ -420,6 +420,24 @@ func colorEqual(c, o color.Color) bool {
 	if c == nil || o == nil {
 		return false
 	}
+	// overfit patch: the renderer compares every cell's colors on every
+	// changed row; identical values of the types SGR parsing produces are
+	// equal without two dynamic RGBA calls. Anything else, and unequal
+	// values (two palette entries may share an RGB), is decided by RGBA.
+	switch c := c.(type) {
+	case color.RGBA:
+		if o, ok := o.(color.RGBA); ok && c == o {
+			return true
+		}
+	case ansi.IndexedColor:
+		if o, ok := o.(ansi.IndexedColor); ok && c == o {
+			return true
+		}
+	case ansi.BasicColor:
+		if o, ok := o.(ansi.BasicColor); ok && c == o {
+			return true
+		}
+	}
 	cr, cg, cb, ca := c.RGBA()
 	or, og, ob, oa := o.RGBA()
 	return cr == or && cg == og && cb == ob && ca == oa

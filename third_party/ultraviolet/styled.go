@@ -193,7 +193,7 @@ func printStringFrom[T []byte | string](
 	var link Link
 	if row != nil {
 		style, link = row.pen.style, row.pen.link
-		defer func() { row.pen = pen{style: style, link: link} }()
+		defer func() { row.pen, row.end = pen{style: style, link: link}, x }()
 	}
 	var state byte
 	lastX, lastY := -1, -1 // last cell written, for folding in combining marks

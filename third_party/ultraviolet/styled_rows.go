@@ -43,6 +43,7 @@ type pen struct {
 // rowPrint is a row being printed by printStringFrom.
 type rowPrint struct {
 	pen     pen
+	end     int // the column after the last one printed
 	crossed bool
 }
 
@@ -81,13 +82,17 @@ func (r *StyledRows) Draw(buf Screen, area Rectangle, str string) (drawn int, ok
 			p = old.to
 			continue
 		}
-		for x := area.Min.X; x < area.Max.X; x++ {
-			buf.SetCell(x, y, nil)
-		}
+		// Print over the old row and blank what is left of it: cells that
+		// did not change are compared, not rewritten, so they stay
+		// untouched. Left to right, each cell resolves any wide cell it
+		// overlaps exactly as it would on a cleared row.
 		rp := rowPrint{pen: p}
 		printStringFrom(buf, m, area.Min.X, y, area, line, true, "", &rp)
 		if rp.crossed {
 			return drawn, false
+		}
+		for x := max(rp.end, area.Min.X); x < area.Max.X; x++ {
+			buf.SetCell(x, y, nil)
 		}
 		r.rows[i] = styledRow{text: line, from: p, to: rp.pen}
 		p = rp.pen
