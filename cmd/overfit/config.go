@@ -91,7 +91,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address the SSH server listens on")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the host key and other state (created if missing)")
 	fs.StringVar(&cfg.HostKey, "host-key", "", "ed25519 host key file (default <data-dir>/ssh_host_ed25519_key; created on first start)")
-	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address of the HTTP listener for /healthz (empty = off), e.g. 127.0.0.1:9222")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address of the HTTP listener for Prometheus /metrics and /healthz (empty = off), e.g. 127.0.0.1:9222")
 	fs.StringVar(&cfg.PublicAddr, "public-addr", "", "host[:port] visitors use, shown in the join line (default localhost and the listen port)")
 	fs.StringVar(&cfg.AuthorizedKeys, "authorized-keys", "", "authorized_keys file: only these keys may connect (empty = open to all)")
 	fs.StringVar(&cfg.ProxyFrom, "proxy-protocol-from", "", "comma-separated IPs/CIDRs of load balancers that send a PROXY protocol (v1/v2) header; only they may set the client address (empty = off)")

@@ -17,7 +17,7 @@ import (
 const pprofEnv = "OVERFIT_PPROF"
 
 // startHTTP opens the optional operations listener (--metrics-listen) with
-// /healthz: 200 while serving, 503 once shutting down, so a load balancer
+// Prometheus /metrics and /healthz: 200 while serving, 503 once shutting down, so a load balancer
 // stops sending visitors before sessions are told goodbye. It returns a
 // function that closes the listener.
 func (s *Server) startHTTP() (func(), error) {
@@ -48,6 +48,7 @@ func (s *Server) startHTTP() (func(), error) {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		paths += " /debug/pprof/"
 	}
+	mux.Handle("GET /metrics", s.met.handler())
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	s.log.Info("operations listener", "addr", ln.Addr().String(), "paths", paths)

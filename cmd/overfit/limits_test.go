@@ -179,6 +179,36 @@ func TestHealthEndpointsAndHealthcheck(t *testing.T) {
 		t.Fatalf("/healthz: %d %q", resp.StatusCode, body)
 	}
 
+	// A session and a refusal show up in /metrics.
+	c, _ := dial(t, ts.addr)
+	if code, _, _ := runCommand(t, c, "--help"); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	for i := 0; i < 10; i++ {
+		_, _ = c.NewSession() // beyond --max-channels: refused
+	}
+	get := func() string {
+		resp, err := http.Get("http://" + cfg.MetricsListen + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	var m string
+	eventually(t, "session and refusal metrics", func() bool {
+		m = get()
+		return strings.Contains(m, `overfit_sessions_total{mode="options"} 1`) &&
+			strings.Contains(m, `overfit_rejections_total{reason="channels_per_connection"}`)
+	})
+	for _, want := range []string{"overfit_sessions_active 0", "overfit_connections_open 1", "overfit_bytes_sent_total", "overfit_session_duration_seconds_bucket", "go_goroutines"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	_ = c.Close()
+
 	var out, errOut syncBuffer
 	env := func(k string) string {
 		if k == "OVERFIT_LISTEN" {

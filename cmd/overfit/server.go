@@ -42,6 +42,7 @@ type Server struct {
 	ssh    *ssh.Server
 	limits *sessionLimiter
 	rate   *connRate
+	met    *metrics
 	seed   seedFunc
 	clock  func() time.Time // a session's start; tests pin it to compare runs
 	share  string           // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
@@ -73,6 +74,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		clock:    time.Now,
 		sessions: map[*session]struct{}{},
 	}
+	s.met = newMetrics(s)
 	l := cfg.Limits
 	opts := []ssh.Option{
 		// The host key goes in first: wish.NewServer writes ./id_ed25519 when
@@ -273,6 +275,7 @@ type connState struct {
 // handshake for it.
 func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
 	if !s.rate.allow(hostOf(c.RemoteAddr()), time.Now()) {
+		s.met.rejected("conn_rate")
 		return nil
 	}
 	ctx.SetValue(connStateKey{}, &connState{})

@@ -13,6 +13,7 @@ import (
 
 	"charm.land/ssh"
 	"github.com/anmitsu/go-shlex"
+	"github.com/prometheus/client_golang/prometheus"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -55,6 +56,7 @@ type session struct {
 func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
 	cs := connStateOf(ctx)
 	if !cs.openChannel(s.cfg.Limits.MaxChannels) {
+		s.met.rejected("channels_per_connection")
 		_ = nc.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions per connection", s.cfg.Limits.MaxChannels))
 		return
 	}
@@ -72,7 +74,7 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 		srv: s, conn: conn, ch: ch, ip: ip, user: conn.User(), start: s.clock(),
 		ctx: sctx, cancel: cancel,
 	}
-	ss.out = newSessionWriter(ch, s.cfg.Limits.StallTimeout, func() {
+	ss.out = newSessionWriter(ch, s.met.bytesSent, s.cfg.Limits.StallTimeout, func() {
 		ss.stop(errStalled)
 		// A write blocked on a full SSH window only returns when the
 		// connection goes away; closing the channel is not enough.
@@ -188,6 +190,7 @@ func (ss *session) begin(command string) {
 			msg = goodbyeShutdown
 		}
 		srv.log.Info("session refused", "client", ss.ip, "user", ss.user, "reason", err.Error())
+		srv.met.rejected(rejectionReason(err))
 		go ss.refuse(msg, 1)
 		return
 	}
@@ -214,10 +217,25 @@ func (ss *session) begin(command string) {
 		if mode == "" {
 			mode = "options"
 		}
+		srv.met.sessions.WithLabelValues(mode).Inc()
+		srv.met.duration.WithLabelValues(mode).Observe(time.Since(ss.start).Seconds())
 		srv.log.Info("session end", "client", ss.ip, "user", ss.user, "mode", mode,
 			"duration", time.Since(ss.start).Round(time.Millisecond).String(),
 			"bytes", ss.out.written(), "exit", code, "reason", reason)
 	}()
+}
+
+// rejectionReason names a refusal for the rejections metric.
+func rejectionReason(err error) string {
+	switch {
+	case errors.Is(err, errServerFull):
+		return "server_full"
+	case errors.Is(err, errTooManyForIP):
+		return "sessions_per_ip"
+	case errors.Is(err, errShuttingDown):
+		return "shutting_down"
+	}
+	return "other"
 }
 
 // runSafely is run, except that a panic ends only this session: it is
@@ -330,6 +348,7 @@ func truncate(s string, n int) string {
 // reading: when one Write blocks longer than the stall timeout, onStall runs.
 type sessionWriter struct {
 	w       io.Writer
+	sent    prometheus.Counter // all sessions' bytes
 	timeout time.Duration
 	timer   *time.Timer
 
@@ -337,8 +356,8 @@ type sessionWriter struct {
 	n  atomic.Int64
 }
 
-func newSessionWriter(w io.Writer, timeout time.Duration, onStall func()) *sessionWriter {
-	sw := &sessionWriter{w: w, timeout: timeout}
+func newSessionWriter(w io.Writer, sent prometheus.Counter, timeout time.Duration, onStall func()) *sessionWriter {
+	sw := &sessionWriter{w: w, sent: sent, timeout: timeout}
 	if timeout > 0 {
 		sw.timer = time.AfterFunc(time.Hour, onStall)
 		sw.timer.Stop()
@@ -358,6 +377,9 @@ func (sw *sessionWriter) Write(p []byte) (int, error) {
 		sw.timer.Stop()
 	}
 	sw.n.Add(int64(n))
+	if sw.sent != nil {
+		sw.sent.Add(float64(n))
+	}
 	return n, err
 }
 

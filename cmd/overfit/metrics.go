@@ -1,0 +1,64 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus metrics, on a registry of its own
+// (no package-level state: tests run several servers in one process).
+type metrics struct {
+	reg        *prometheus.Registry
+	sessions   *prometheus.CounterVec // started sessions by mode
+	rejections *prometheus.CounterVec // refused sessions and connections by reason
+	duration   *prometheus.HistogramVec
+	bytesSent  prometheus.Counter
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "overfit_sessions_total",
+			Help: "Sessions started, by mode (tui, stream, options: --help or bad options).",
+		}, []string{"mode"}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "overfit_rejections_total",
+			Help: "Sessions and connections refused, by reason.",
+		}, []string{"reason"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "overfit_session_duration_seconds",
+			Help:    "How long sessions lasted, by mode.",
+			Buckets: []float64{1, 5, 15, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600},
+		}, []string{"mode"}),
+		bytesSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "overfit_bytes_sent_total",
+			Help: "Bytes sent to clients on session channels.",
+		}),
+	}
+	m.reg.MustRegister(
+		m.sessions, m.rejections, m.duration, m.bytesSent,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "overfit_sessions_active",
+			Help: "Sessions running now.",
+		}, func() float64 { return float64(s.limits.live()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "overfit_connections_open",
+			Help: "SSH connections open now (handshaking or not).",
+		}, func() float64 { return float64(s.conns.Load()) }),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// handler serves /metrics.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// rejected counts one refusal.
+func (m *metrics) rejected(reason string) { m.rejections.WithLabelValues(reason).Inc() }
