@@ -25,6 +25,11 @@ import (
 // bandwidth on bars that move a cell at a time.
 const DefaultTick = 450 * time.Millisecond
 
+// panelPhase puts the panels' refresh half a second after the run clock's:
+// with both at one per second, some part of the screen changes every half
+// second.
+const panelPhase = 500 * time.Millisecond
+
 // maxStep bounds how much wall time one tick may account for, so a session
 // whose process stalled (GC, overload, a laptop lid) does not leap ahead.
 const maxStep = 2 * time.Second
@@ -97,6 +102,14 @@ type Model struct {
 	chart    lossChartView
 	footer   footerView
 	help     helpView
+
+	// The band's panels show data refreshed once per second of run time
+	// (see pull); panelsDue and gpusDue say the next frame takes fresh data
+	// (the grid keeps its own flag: a frame may draw no grid).
+	panelEpoch time.Duration
+	panelRun   *sim.Run
+	panelsDue  bool
+	gpusDue    bool
 
 	frame builder // reused frame buffer
 	view  string  // the cached frame

@@ -17,9 +17,6 @@ type configView struct {
 	items []metricItem
 }
 
-// configWantRows is the panel's natural height, borders included.
-const configWantRows = 9
-
 // SetSize sets the panel's outer size (borders included).
 func (v *configView) SetSize(w, h int) { v.w, v.h = w, h }
 

@@ -27,7 +27,9 @@ func (v *gpuGridView) SetSize(w, h int) { v.w, v.h = w, h }
 // SetGPUs takes the snapshot's telemetry (node-major). The snapshot may hold
 // only the first nodes (Snapshot.MaxGPUs): the rest are counted in "+N".
 func (v *gpuGridView) SetGPUs(run *sim.Run, gpus []sim.GPUStat) {
-	v.gpus = gpus
+	// A copy: the snapshot's slice is refilled on every tick, the grid
+	// refreshes once per second.
+	v.gpus = append(v.gpus[:0], gpus...)
 	v.nodes, v.perNode = 0, 0
 	if run != nil && run.GPUsPerNode > 0 {
 		v.nodes, v.perNode = run.Nodes, run.GPUsPerNode
@@ -54,7 +56,7 @@ func (v *gpuGridView) total() (total, have int) {
 // least one: zero would mean "all" to sim.Snapshot).
 func (v *gpuGridView) need() int {
 	if v.perGPU() {
-		return max(1, v.h-2)
+		return max(1, min(v.perNode, v.h-2))
 	}
 	total := v.nodes
 	rows := v.h - 2
@@ -79,17 +81,6 @@ func (v *gpuGridView) shown() int {
 
 // perGPU says whether rows are GPUs (a single node) rather than nodes.
 func (v *gpuGridView) perGPU() bool { return v.nodes == 1 }
-
-// gpuGridWantRows is the panel's natural height, borders included.
-func gpuGridWantRows(run *sim.Run) int {
-	if run == nil {
-		return 3
-	}
-	if run.Nodes == 1 {
-		return run.GPUsPerNode + 2
-	}
-	return run.Nodes + 2
-}
 
 // writeRow appends row i of the panel (exactly w cells).
 func (v *gpuGridView) writeRow(b *builder, i int) {

@@ -248,7 +248,7 @@ func TestLossChartFitsExactly(t *testing.T) {
 		for _, h := range []int{3, 4, 6, 9, 20, 40} {
 			v := lossChartView{th: &th}
 			v.SetSize(w, h)
-			v.SetHistory(pts, val)
+			v.SetHistory(pts, val, 1600)
 			out := v.View()
 			checkFrame(t, out, w, h, fmt.Sprintf("chart %dx%d", w, h))
 			for i, l := range strings.Split(out, "\n") {

@@ -19,6 +19,7 @@ type lossChartView struct {
 	keyN, keyVN int
 	keyLast     sim.LossPoint
 	keyW, keyH  int
+	endStep     int64
 	lines       []string // styled, exactly inner width each
 	caption     string
 	legend      [2]span // "train 1.9379", "val 1.9452" in their series' paints
@@ -31,11 +32,18 @@ type lossChartView struct {
 // SetSize sets the panel's outer size (borders included).
 func (v *lossChartView) SetSize(w, h int) { v.w, v.h = w, h }
 
+// stale reports whether the drawing does not match the panel's size (or
+// theme): it must be redrawn whatever the refresh schedule says.
+func (v *lossChartView) stale() bool { return !v.valid || v.keyW != v.w || v.keyH != v.h }
+
 // invalidate drops the cached drawing (theme change).
 func (v *lossChartView) invalidate() { v.valid = false }
 
-// SetHistory redraws the chart if the history or size changed.
-func (v *lossChartView) SetHistory(loss, val []sim.LossPoint) {
+// SetHistory redraws the chart if the history or size changed. The x axis
+// spans the history's first step to the run's last (endStep), so the curve
+// grows to the right and drawn columns stay put between refreshes.
+func (v *lossChartView) SetHistory(loss, val []sim.LossPoint, endStep int64) {
+	v.endStep = endStep
 	var last sim.LossPoint
 	if len(loss) > 0 {
 		last = loss[len(loss)-1]
@@ -72,8 +80,8 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 		v.nLegend = 0
 		return
 	}
-	s0, s1 := loss[0].Step, loss[len(loss)-1].Step
-	if s1 <= s0 {
+	s0, s1 := loss[0].Step, max(loss[len(loss)-1].Step, v.endStep)
+	if loss[len(loss)-1].Step <= s0 {
 		v.caption = "waiting for the first steps"
 		v.nLegend = 0
 		return
@@ -93,6 +101,9 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 		mid := (hi + lo) / 2
 		lo, hi = mid-span/2, mid+span/2
 	}
+	// Round the range out to a step of about a quarter of it, so a new
+	// point rarely rescales the chart (a rescale redraws every cell).
+	lo, hi = niceRange(lo, hi)
 	prec := 2
 	if (hi-lo)/float64(rows) < 0.01 {
 		prec = 3
@@ -160,6 +171,23 @@ func plotFit(series [][]float64, hasVal bool, rows, prec, labelW int, lo, hi flo
 		}
 	}
 	return nil
+}
+
+// niceRange widens [lo, hi] to multiples of a 1-2-5 step near a quarter of
+// its span.
+func niceRange(lo, hi float64) (float64, float64) {
+	span := hi - lo
+	if !(span > 0) || math.IsInf(span, 0) {
+		return lo, hi
+	}
+	q := math.Pow(10, math.Floor(math.Log10(span/4)))
+	for _, f := range [...]float64{1, 2, 5, 10} {
+		if q*f >= span/4 {
+			q *= f
+			break
+		}
+	}
+	return math.Floor(lo/q) * q, math.Ceil(hi/q) * q
 }
 
 // valDot draws the validation series.

@@ -20,9 +20,6 @@ type metricItem struct {
 // metricLabelW fits the longest label ("TFLOP/s/GPU") plus a gap.
 const metricLabelW = 12
 
-// metricsWant is how many rows of items the panel has.
-const metricsWant = 10
-
 // SetSize sets the panel's outer size (borders included).
 func (v *metricsView) SetSize(w, h int) { v.w, v.h = w, h }
 
@@ -32,12 +29,6 @@ func (v *metricsView) cols() int {
 		return 2
 	}
 	return 1
-}
-
-// wantRows is the panel's natural height at width w, borders included.
-func metricsWantRows(w int) int {
-	v := metricsView{w: w}
-	return (metricsWant+v.cols()-1)/v.cols() + 2
 }
 
 // SetMetrics formats the numbers of a snapshot.

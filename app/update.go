@@ -22,6 +22,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		if msg.Width != m.width || msg.Height != m.height {
 			m.width, m.height = msg.Width, msg.Height
+			m.panelsDue, m.gpusDue = true, true
 			m.dirty = true
 		}
 	case tea.BackgroundColorMsg:
@@ -47,6 +48,7 @@ func (m *Model) restyle() {
 	m.chart.invalidate()
 	m.footer.invalidate()
 	m.help.invalidate()
+	m.panelsDue, m.gpusDue = true, true
 	m.dirty = true
 }
 
@@ -97,6 +99,13 @@ func (m *Model) pull() {
 		m.log.Push(&m.events[i])
 	}
 	m.stream.Snapshot(&m.snap)
+	// Panels refresh once per second of run time, half a second out of step
+	// with the clocks: the screen still changes twice a second, but the
+	// GPU telemetry, metrics and chart (most of a frame's bytes) once.
+	if epoch := (m.stream.Now() + panelPhase) / time.Second; epoch != m.panelEpoch || m.snap.Run != m.panelRun {
+		m.panelEpoch, m.panelRun = epoch, m.snap.Run
+		m.panelsDue, m.gpusDue = true, true
+	}
 	m.dirty = true
 }
 
@@ -121,6 +130,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		m.setSpeed(-1)
 	case key.Matches(k, m.keys.Plain):
 		m.plain = !m.plain
+		m.panelsDue, m.gpusDue = true, true
 	case key.Matches(k, m.keys.NewRun):
 		m.newRun()
 	case key.Matches(k, m.keys.Live):

@@ -299,3 +299,47 @@ func TestResize(t *testing.T) {
 		t.Fatal("no too-small notice at 30x8")
 	}
 }
+
+// SPEC §5: the screen visibly changes at least twice a second, while the
+// panels (most of a frame's bytes) refresh once a second. A run with 4.8 s
+// steps is the hard case: between steps only clocks and telemetry move.
+func TestScreenChangesTwiceASecond(t *testing.T) {
+	m := modelInto(t, goldenSeed, sim.PhaseTrain, 30*time.Second, 120, 40)
+	prev := frame(m)
+	var changed []bool
+	at := m.last
+	for range 60 {
+		at = at.Add(m.tick)
+		m.Update(tickMsg{at: at, gen: m.gen})
+		f := frame(m)
+		changed = append(changed, f != prev)
+		prev = f
+	}
+	// Any three consecutive ticks span more than a second.
+	for i := 0; i+2 < len(changed); i++ {
+		n := 0
+		for _, c := range changed[i : i+3] {
+			if c {
+				n++
+			}
+		}
+		if n < 2 {
+			t.Fatalf("ticks %d..%d: %d frames changed, want >= 2", i, i+2, n)
+		}
+	}
+	// And the panels do not redraw on every tick.
+	panelRefreshes := 0
+	m2 := modelInto(t, goldenSeed, sim.PhaseTrain, 30*time.Second, 120, 40)
+	at = m2.last
+	for range 60 {
+		at = at.Add(m2.tick)
+		m2.Update(tickMsg{at: at, gen: m2.gen})
+		if m2.panelsDue {
+			panelRefreshes++
+		}
+		_ = m2.View()
+	}
+	if secs := int(60 * m2.tick / time.Second); panelRefreshes > secs+1 {
+		t.Fatalf("panels refreshed %d times in %d s", panelRefreshes, secs)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/overfit/overfit/sim"
 )
 
 // View returns the cached frame, rebuilding it only if something changed
@@ -38,20 +37,46 @@ func (m *Model) render() {
 }
 
 // dashLayout is where the dashboard's regions go for one frame.
+//
+// Panels sit in a band under the header and the log spans the full width
+// below them: a log scrolling beside panels makes the renderer rewrite every
+// row it shifts (measured: ~1.1 KiB/s median at 120×40), while full-width
+// rows scroll with one terminal scroll-region command (~0.15 KiB/s).
 type dashLayout struct {
 	headerRows int
-	strip      bool // a one-line metrics strip under the header (no side column)
-	bodyTop    int
-	body       int // rows between the header (and strip) and the footer
-	logW       int
-	sideW      int // 0 = no side column
+	strip      bool // a one-line metrics strip instead of the band
+	bandTop    int
+	bandH      int // rows of the panel band, 0 = none
+	boxes      [4]bandBox
+	nBoxes     int
+	logTop     int
 	logRows    int
 	barRows    int
-	metricsH   int // side column: metrics, chart, GPU and config boxes, top to bottom
-	chartH     int
-	gpuH       int
-	configH    int
 }
+
+// panelKind names the panels of the band.
+type panelKind uint8
+
+const (
+	panelMetrics panelKind = iota
+	panelChart
+	panelGPUs
+	panelConfig
+)
+
+// bandBox is one panel of the band and its width.
+type bandBox struct {
+	kind panelKind
+	w    int
+}
+
+// Band panel widths: what their longest rows need. The chart takes the rest.
+const (
+	metricsBoxW = 36
+	gpuBoxW     = 42
+	configBoxW  = 58
+	chartMinW   = 30
+)
 
 // layoutDashboard decides the regions for a w×h terminal (at least the
 // minimum size) with nbars live bars.
@@ -61,60 +86,37 @@ func (m *Model) layoutDashboard(w, h, nbars int) dashLayout {
 	if h >= 14 {
 		l.headerRows = 2
 	}
-	l.body = h - l.headerRows - 1
-	if w >= 100 && l.body >= 10 {
-		l.sideW = max(40, min(72, w*36/100))
-	}
-	if l.sideW == 0 && h >= 18 {
-		l.strip = true
-		l.body--
-	}
-	l.bodyTop = l.headerRows
-	if l.strip {
-		l.bodyTop++
-	}
-	l.logW = w
-	if l.sideW > 0 {
-		l.logW = w - l.sideW - 1
-	}
-	l.barRows = min(nbars, max(0, l.body-3))
-	l.logRows = l.body - l.barRows
-	if l.sideW > 0 {
-		l.metricsH, l.chartH, l.gpuH, l.configH = sideAlloc(l.body, l.sideW, m.snap.Run)
-	}
-	return l
-}
-
-// sideAlloc splits the side column's rows between the metrics, chart, GPU
-// and config boxes, top to bottom. A box gets at least its borders plus one
-// row, or nothing; the chart takes what the others leave.
-func sideAlloc(rows, w int, run *sim.Run) (mH, cH, gH, kH int) {
-	mH = min(metricsWantRows(w), rows)
-	if mH < 3 {
-		return 0, 0, 0, 0
-	}
-	rest := rows - mH
-	gWant := gpuGridWantRows(run)
-	if rest >= 12+min(gWant, 6)+configWantRows {
-		kH = configWantRows
-		rest -= kH
-	}
+	row := l.headerRows
 	switch {
-	case rest >= 10:
-		gH = min(gWant, rest-6, max(4, rest*2/5))
-		cH = rest - gH
-		// A chart taller than ~20 rows shows nothing more; a big cluster
-		// can use the rows.
-		if move := min(cH-20, gWant-gH); move > 0 {
-			cH -= move
-			gH += move
+	case w >= 100 && h >= 24:
+		l.bandTop = row
+		l.bandH = max(8, min(16, (h-3)/3))
+		row += l.bandH
+		add := func(k panelKind, bw int) {
+			l.boxes[l.nBoxes] = bandBox{k, bw}
+			l.nBoxes++
 		}
-	case rest >= 6:
-		cH = rest
-	case rest >= 3:
-		gH = rest
+		add(panelMetrics, metricsBoxW)
+		switch {
+		case w >= metricsBoxW+chartMinW+gpuBoxW+configBoxW+3 && l.bandH >= 9:
+			add(panelChart, w-metricsBoxW-gpuBoxW-configBoxW-3)
+			add(panelGPUs, gpuBoxW)
+			add(panelConfig, configBoxW)
+		case w >= metricsBoxW+chartMinW+gpuBoxW+2:
+			add(panelChart, w-metricsBoxW-gpuBoxW-2)
+			add(panelGPUs, gpuBoxW)
+		default:
+			add(panelChart, w-metricsBoxW-1)
+		}
+	case h >= 18:
+		l.strip = true
+		row++
 	}
-	return mH, cH, gH, kH
+	l.logTop = row
+	body := h - row - 1
+	l.barRows = min(nbars, max(0, body-3))
+	l.logRows = body - l.barRows
+	return l
 }
 
 // renderDashboard writes the full dashboard.
@@ -127,41 +129,62 @@ func (m *Model) renderDashboard(b *builder) {
 	m.header.SetState(headerState{snap: &m.snap, speed: m.speed, paused: m.paused})
 	m.pipeline.SetSize(w, 1)
 	m.pipeline.SetSnapshot(&m.snap)
-	m.log.SetSize(l.logW, l.logRows)
+	m.log.SetSize(w, l.logRows)
 	m.log.SetWrap(true)
 	m.log.highlight = true
 	m.bars.color = true
-	m.bars.SetSize(l.logW, l.barRows)
+	m.bars.SetSize(w, l.barRows)
 	m.bars.SetBars(m.snap.Bars)
 	m.footer.SetSize(w, 1)
-	if l.sideW > 0 || l.strip {
-		m.metrics.SetSize(l.sideW, l.metricsH)
+	due := m.panelsDue
+	m.panelsDue = false
+	if l.strip && due {
 		m.metrics.SetMetrics(&m.snap)
 	}
-	if l.sideW > 0 {
-		m.chart.SetSize(l.sideW, l.chartH)
-		if l.chartH > 0 {
-			m.chart.SetHistory(m.snap.Loss, m.snap.ValLoss)
-		}
-		m.gpus.SetSize(l.sideW, l.gpuH)
-		m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
-		if need := m.gpus.need(); need != m.snap.MaxGPUs {
+	grid := false
+	for _, bx := range l.boxes[:l.nBoxes] {
+		switch bx.kind {
+		case panelMetrics:
+			m.metrics.SetSize(bx.w, l.bandH)
+			if due {
+				m.metrics.SetMetrics(&m.snap)
+			}
+		case panelChart:
+			m.chart.SetSize(bx.w, l.bandH)
+			if due || m.chart.stale() {
+				var end int64
+				if m.snap.Run != nil {
+					end = m.snap.Run.EndStep
+				}
+				m.chart.SetHistory(m.snap.Loss, m.snap.ValLoss, end)
+			}
+		case panelGPUs:
+			grid = true
+			m.gpus.SetSize(bx.w, l.bandH)
+			gdue := m.gpusDue
+			m.gpusDue = false
+			if gdue {
+				m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
+			}
 			// Telemetry only for the nodes the grid can draw (a 1,024-GPU
-			// cluster costs as little as one node); after a resize, fetch
-			// what the new grid shows.
-			grow := need > len(m.snap.GPUs)
-			m.snap.MaxGPUs = need
-			if grow {
+			// cluster costs as little as one node); when the grid grows,
+			// fetch what it now shows.
+			need := m.gpus.need()
+			if gdue && need > len(m.snap.GPUs) {
+				m.snap.MaxGPUs = need
 				m.stream.Snapshot(&m.snap)
 				m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
 			}
+			m.snap.MaxGPUs = need
+		case panelConfig:
+			m.config.SetSize(bx.w, l.bandH)
+			m.config.SetRun(m.snap.Run)
 		}
-		m.config.SetSize(l.sideW, l.configH)
-		m.config.SetRun(m.snap.Run)
-	} else {
+	}
+	if !grid {
 		m.snap.MaxGPUs = 1 // no grid: no telemetry (0 would mean all)
 	}
-	helpLines, helpTop := m.helpOverlay(l.logW, l.logRows)
+	helpLines, helpTop := m.helpOverlay(w, l.logRows)
 
 	for r := range h {
 		if r > 0 {
@@ -174,24 +197,39 @@ func (m *Model) renderDashboard(b *builder) {
 			m.pipeline.writeRow(b)
 		case l.strip && r == l.headerRows:
 			m.writeStrip(b, w)
+		case l.bandH > 0 && r < l.bandTop+l.bandH:
+			m.writeBand(b, &l, r-l.bandTop)
 		case r == h-1:
 			b.WriteString(m.footer.View())
 		default:
-			i := r - l.bodyTop
-			var used int
+			i := r - l.logTop
 			switch {
 			case helpLines != nil && i >= helpTop && i < helpTop+len(helpLines):
 				b.WriteString(helpLines[i-helpTop])
-				used = l.logW
 			case i < l.logRows:
-				used = m.log.writeRow(b, i)
+				m.log.writeRow(b, i)
 			default:
-				used = m.bars.writeRow(b, i-l.logRows)
+				m.bars.writeRow(b, i-l.logRows)
 			}
-			if l.sideW > 0 {
-				spaces(b, l.logW-used+1)
-				m.writeSide(b, &l, i)
-			}
+		}
+	}
+}
+
+// writeBand writes row i of the panel band: each box's row, a space apart.
+func (m *Model) writeBand(b *builder, l *dashLayout, i int) {
+	for k, bx := range l.boxes[:l.nBoxes] {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		switch bx.kind {
+		case panelMetrics:
+			m.metrics.writeRow(b, i)
+		case panelChart:
+			m.chart.writeRow(b, i)
+		case panelGPUs:
+			m.gpus.writeRow(b, i)
+		case panelConfig:
+			m.config.writeRow(b, i)
 		}
 	}
 }
@@ -204,20 +242,6 @@ func (m *Model) helpOverlay(w, rows int) ([]string, int) {
 	m.help.SetSize(w, rows)
 	lines := m.help.Lines()
 	return lines, rows - len(lines)
-}
-
-// writeSide writes body row i of the side column.
-func (m *Model) writeSide(b *builder, l *dashLayout, i int) {
-	switch {
-	case i < l.metricsH:
-		m.metrics.writeRow(b, i)
-	case i < l.metricsH+l.chartH:
-		m.chart.writeRow(b, i-l.metricsH)
-	case i < l.metricsH+l.chartH+l.gpuH:
-		m.gpus.writeRow(b, i-l.metricsH-l.chartH)
-	case i < l.metricsH+l.chartH+l.gpuH+l.configH:
-		m.config.writeRow(b, i-l.metricsH-l.chartH-l.gpuH)
-	}
 }
 
 // writeStrip writes the narrow dashboard's one-line metrics: as many
