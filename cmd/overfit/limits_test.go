@@ -379,3 +379,74 @@ func TestProxyProtocolFromTrustedBalancersOnly(t *testing.T) {
 		t.Fatalf("bad --proxy-protocol-from: %v", err)
 	}
 }
+
+// freezableConn stops talking when frozen, like a peer whose network
+// vanished: reads block and writes go nowhere, without any FIN or RST.
+type freezableConn struct {
+	net.Conn
+	frozen chan struct{}
+	closed chan struct{}
+}
+
+func (f *freezableConn) Read(p []byte) (int, error) {
+	select {
+	case <-f.frozen:
+		<-f.closed
+		return 0, io.EOF
+	default:
+		return f.Conn.Read(p)
+	}
+}
+
+func (f *freezableConn) Write(p []byte) (int, error) {
+	select {
+	case <-f.frozen:
+		return len(p), nil
+	default:
+		return f.Conn.Write(p)
+	}
+}
+
+func (f *freezableConn) Close() error {
+	select {
+	case <-f.closed:
+	default:
+		close(f.closed)
+	}
+	return f.Conn.Close()
+}
+
+func TestKeepaliveDropsVanishedPeers(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.KeepaliveInterval = 100 * time.Millisecond
+	cfg.Limits.KeepaliveMissed = 2
+	ts := startServer(t, cfg)
+
+	raw, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := &freezableConn{Conn: raw, frozen: make(chan struct{}), closed: make(chan struct{})}
+	cc, chans, reqs, err := gossh.NewClientConn(fc, ts.addr, &gossh.ClientConfig{User: "v", HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: waitLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := gossh.NewClient(cc, chans, reqs)
+	t.Cleanup(func() { _ = c.Close() })
+	st := openStream(t, c, "--speed 10")
+	st.lines(t, 1)
+
+	// A live client answers the probes: the session stays up for many
+	// intervals (checked throughout, not after a sleep).
+	for end := time.Now().Add(5 * cfg.Limits.KeepaliveInterval); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if ts.srv.limits.live() != 1 {
+			t.Fatal("a responsive client was dropped")
+		}
+	}
+
+	close(fc.frozen)
+	eventually(t, "the server to drop the vanished peer", func() bool { return ts.srv.limits.live() == 0 })
+	if !strings.Contains(ts.logs.String(), `reason="connection closed"`) {
+		t.Errorf("session end not logged as a closed connection:\n%s", ts.logs.String())
+	}
+}
