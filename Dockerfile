@@ -4,10 +4,12 @@
 
 FROM golang:1.26 AS build
 WORKDIR /src
+# Patched dependencies (go.mod replace directives) are needed to download.
 COPY go.mod go.sum ./
+COPY third_party/ third_party/
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/overfit ./cmd/overfit \
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags="-s -w" -o /out/overfit ./cmd/overfit \
     && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
