@@ -24,6 +24,9 @@ func TestHostileClientsDoNotDisturbOthers(t *testing.T) {
 	cc, _ := dial(t, ts.addr)
 	canary := openScreen(t, cc, 100, 30, "--speed 4")
 	canary.waitFor("the canary's first frame", func(txt string) bool { return strings.Contains(txt, "elapsed") })
+	// Measured with the server and the canary up, so lazily built shared
+	// tables (key maps, catalogs) count in both figures.
+	heapBefore := liveHeap()
 
 	attack := func(name string, fn func(t *testing.T)) {
 		t.Helper()
@@ -168,4 +171,20 @@ func TestHostileClientsDoNotDisturbOthers(t *testing.T) {
 	}
 	// The second screen's answer pump belongs to the test and ends at cleanup.
 	waitGoroutines(t, base+1)
+	heapAfter := liveHeap()
+	t.Logf("goroutines: baseline %d, after %d; live heap: before %d KiB, after %d KiB",
+		base, runtime.NumGoroutine(), heapBefore>>10, heapAfter>>10)
+	// Sessions hold about 1 MiB each; a handful leaked would show.
+	if heapAfter > heapBefore+8<<20 {
+		t.Errorf("live heap grew from %d KiB to %d KiB across the attacks", heapBefore>>10, heapAfter>>10)
+	}
+}
+
+// liveHeap is the heap in use after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
