@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestMemoryFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if got := cgroupMemoryMax(write("max1", "max\n")); got != 0 {
+		t.Errorf(`memory.max "max" = %d, want 0`, got)
+	}
+	if got := cgroupMemoryMax(write("max2", "1073741824\n")); got != 1<<30 {
+		t.Errorf("memory.max = %d, want 1 GiB", got)
+	}
+	if got := cgroupMemoryMax(filepath.Join(dir, "absent")); got != 0 {
+		t.Errorf("absent memory.max = %d", got)
+	}
+	info := "MemFree:  100 kB\nMemTotal:       24684032 kB\n"
+	if got := memTotal(write("meminfo", info)); got != 24684032*1024 {
+		t.Errorf("MemTotal = %d", got)
+	}
+	if got := memTotal(write("bad", "nothing here\n")); got != 0 {
+		t.Errorf("no MemTotal = %d", got)
+	}
+}
+
+func TestSetMemoryLimitRespectsEnv(t *testing.T) {
+	env := func(k string) string {
+		if k == "GOMEMLIMIT" {
+			return "1GiB"
+		}
+		return ""
+	}
+	if got := setMemoryLimit(env); got != 0 {
+		t.Errorf("with GOMEMLIMIT set, limit %d was set", got)
+	}
+}
