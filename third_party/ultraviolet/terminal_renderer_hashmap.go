@@ -3,14 +3,27 @@ package uv
 import "hash/maphash"
 
 // hash returns the hash value of a [Line].
-func hash(h *maphash.Hash, l Line) uint64 {
-	h.Reset()
-	for _, c := range l {
-		// maphash writes can not fail
-		_, _ = h.WriteString(c.Content)
+//
+// overfit patch: FNV-1a over the cells' contents inline instead of one
+// maphash.WriteString call per cell, which made hashing a 120-cell row
+// cost more than comparing it. Like before, it hashes the concatenated
+// contents; only equal hashes matter to the scroll detection, and a
+// collision costs output, not correctness, because scrolled rows are
+// repainted from the new frame (see scrolln). h is unused.
+func hash(_ *maphash.Hash, l Line) uint64 {
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	v := uint64(offset64)
+	for i := range l {
+		c := l[i].Content
+		for j := 0; j < len(c); j++ {
+			v ^= uint64(c[j])
+			v *= prime64
+		}
 	}
-
-	return h.Sum64()
+	return v
 }
 
 // hashmap represents a single [Line] hash.
