@@ -46,14 +46,14 @@ func (s *TerminalRenderer) updateHashmap(newbuf *RenderBuffer) {
 		// rehashed both buffers in full on every frame: 2×height line
 		// hashes, most of a frame's cost when a few rows change. A row that
 		// is not touched is unchanged since the last frame, whose newhash
-		// it kept, and the screen shows it (curbuf), so its old hash is
-		// that same value.
+		// it kept. And since the last render left the screen model (curbuf)
+		// equal to the last frame, every row's old hash is the new hash the
+		// last frame computed, touched or not: only the touched rows of
+		// the new frame need hashing.
 		for i := range height {
+			s.oldhash[i] = s.newhash[i]
 			if t := newbuf.Touched[i]; t != nil && (t.FirstCell != -1 || t.LastCell != -1) {
-				s.oldhash[i] = hash(&s.hasher, s.curbuf.Line(i))
 				s.newhash[i] = hash(&s.hasher, newbuf.Line(i))
-			} else {
-				s.oldhash[i] = s.newhash[i]
 			}
 		}
 	} else if len(s.oldhash) >= height && len(s.newhash) >= height {
@@ -81,7 +81,12 @@ func (s *TerminalRenderer) updateHashmap(newbuf *RenderBuffer) {
 		}
 	}
 
-	s.hashtab = make([]hashmap, (height+1)*2)
+	if n := (height + 1) * 2; cap(s.hashtab) >= n { // overfit patch: reuse
+		s.hashtab = s.hashtab[:n]
+		clear(s.hashtab)
+	} else {
+		s.hashtab = make([]hashmap, n)
+	}
 	for i := range height {
 		hashval := s.oldhash[i]
 
