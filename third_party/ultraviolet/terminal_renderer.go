@@ -855,6 +855,9 @@ func lineHasDrift(m ansi.Method, line Line) bool {
 		if len(c.Content) == 1 && c.Content[0] >= 0x20 && c.Content[0] < 0x7f {
 			continue
 		}
+		if narrowEverywhere(c.Content) { // overfit patch
+			continue
+		}
 		if m.StringWidth(c.Content) != ansi.StringWidth(c.Content) {
 			return true
 		}
