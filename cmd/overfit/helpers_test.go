@@ -137,9 +137,10 @@ type screen struct {
 	sess  *gossh.Session
 	stdin io.Writer
 
-	mu  sync.Mutex
-	emu *vt.Emulator
-	raw bytes.Buffer
+	mu       sync.Mutex
+	emu      *vt.Emulator
+	raw      bytes.Buffer
+	vtPanics int // stale-margin panics survived in the emulator (see feed)
 }
 
 // openScreen starts a PTY session of w×h running the given session options
@@ -183,10 +184,7 @@ func newScreen(t *testing.T, sess *gossh.Session, w, h int) *screen {
 		for {
 			n, err := stdout.Read(buf)
 			if n > 0 {
-				s.mu.Lock()
-				_, _ = s.emu.Write(buf[:n])
-				s.raw.Write(buf[:n])
-				s.mu.Unlock()
+				s.feed(buf[:n])
 			}
 			if err != nil {
 				return
@@ -205,6 +203,24 @@ func newScreen(t *testing.T, sess *gossh.Session, w, h int) *screen {
 		}
 	})
 	return s
+}
+
+// feed passes output to the emulator. A frame drawn for the size before a
+// resize can set scroll margins below the new bottom; a real terminal
+// ignores those, x/vt v0.1.0 panics on the next scroll. Such a panic is
+// survived by cancelling the sequence and resetting the margins: the
+// server repaints the whole screen for the new size right after.
+func (s *screen) feed(p []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.raw.Write(p)
+	defer func() {
+		if r := recover(); r != nil {
+			s.vtPanics++
+			_, _ = s.emu.Write([]byte("\x18\x1b[r"))
+		}
+	}()
+	_, _ = s.emu.Write(p)
 }
 
 // text is the emulator's screen as plain text, one line per row.
@@ -243,7 +259,9 @@ func (s *screen) resize(w, h int) {
 	s.t.Helper()
 	s.mu.Lock()
 	s.emu.Resize(w, h)
-	_, _ = s.emu.Write([]byte("\x1b[H\x1b[2J"))
+	// Reset the scroll margins as a real terminal does on resize: vt keeps
+	// the old ones, and a scroll past the new bottom then panics inside it.
+	_, _ = s.emu.Write([]byte("\x1b[r\x1b[H\x1b[2J"))
 	s.mu.Unlock()
 	if err := s.sess.WindowChange(h, w); err != nil {
 		s.t.Fatalf("window change: %v", err)
