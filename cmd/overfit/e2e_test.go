@@ -171,10 +171,9 @@ func TestStreamWithoutPTYIsPlainText(t *testing.T) {
 }
 
 func TestSameSeedSameRunAndSessionsDiffer(t *testing.T) {
-	ts := startServer(t, testConfig(t))
 	// Pin the sessions' start so log timestamps match too.
 	start := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
-	ts.srv.clock = func() time.Time { return start }
+	ts := startServer(t, testConfig(t), func(s *Server) { s.clock = func() time.Time { return start } })
 	c, _ := dial(t, ts.addr)
 
 	collect := func(options string) string {

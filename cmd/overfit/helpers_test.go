@@ -71,13 +71,17 @@ func testConfig(t *testing.T) Config {
 	return cfg
 }
 
-// startServer runs a server until the test ends.
-func startServer(t *testing.T, cfg Config) *testServer {
+// startServer runs a server until the test ends; setup runs before it
+// serves, for tests that swap the clock or the model.
+func startServer(t *testing.T, cfg Config, setup ...func(*Server)) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	srv, err := NewServer(cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
+	}
+	for _, f := range setup {
+		f(srv)
 	}
 	ln, err := srv.Listen()
 	if err != nil {

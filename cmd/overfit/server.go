@@ -12,9 +12,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/overfit/overfit/app"
 )
 
 // Messages a session shows when the server ends it.
@@ -45,7 +48,9 @@ type Server struct {
 	met    *metrics
 	seed   seedFunc
 	clock  func() time.Time // a session's start; tests pin it to compare runs
-	share  string           // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
+	// newModel builds a PTY session's UI: app.New; tests wrap it.
+	newModel func(app.Config) (tea.Model, error)
+	share    string // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
 
 	conns atomic.Int64 // open connections, past the rate limit
 
@@ -72,6 +77,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		rate:     newConnRate(cfg.Limits.ConnRatePerIP),
 		seed:     randomSeed,
 		clock:    time.Now,
+		newModel: func(c app.Config) (tea.Model, error) { return app.New(c) },
 		sessions: map[*session]struct{}{},
 	}
 	s.met = newMetrics(s)

@@ -14,6 +14,10 @@ import (
 	"github.com/overfit/overfit/app"
 )
 
+// internalErrorMessage is what a visitor sees when their session's program
+// failed; other sessions are not affected.
+const internalErrorMessage = "overfit: this session hit an internal error — sorry; reconnect for a new run"
+
 // quitGrace is how long a program gets to quit by itself after being told
 // the server is ending the session, before it is killed.
 const quitGrace = 2 * time.Second
@@ -34,7 +38,7 @@ const terminalReset = "\x1b[?1049l\x1b[?25h\x1b[0m"
 // status.
 func (ss *session) runTUI(opts sessionOptions) int {
 	w, h := ss.win.get()
-	model, err := app.New(app.Config{
+	model, err := ss.srv.newModel(app.Config{
 		Options: opts.Options,
 		Plain:   opts.Plain,
 		Share:   ss.srv.share,
@@ -98,7 +102,10 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		return 0
 	}
 	if runErr != nil && ss.ctx.Err() == nil {
-		ss.srv.log.Warn("program ended with an error", "client", ss.ip, "err", runErr)
+		// Bubble Tea caught a panic (it prints the stack to stderr) and
+		// stopped without restoring the client's terminal.
+		ss.srv.log.Error("session program failed", "client", ss.ip, "err", runErr)
+		_, _ = io.WriteString(ss.out, terminalReset+"\r\n"+internalErrorMessage+"\r\n")
 		return 1
 	}
 	return 0
