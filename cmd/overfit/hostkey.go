@@ -27,7 +27,7 @@ func loadOrCreateHostKey(path string) (gossh.Signer, error) {
 		}
 		return signer, nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("read host key: %w (check the file's permissions)", err)
+		return nil, fmt.Errorf("read host key: %w (check --data-dir, --host-key and permissions)", err)
 	}
 
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
