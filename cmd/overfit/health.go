@@ -17,7 +17,8 @@ import (
 const pprofEnv = "OVERFIT_PPROF"
 
 // startHTTP opens the optional operations listener (--metrics-listen) with
-// Prometheus /metrics and /healthz: 200 while serving, 503 once shutting down, so a load balancer
+// Prometheus /metrics and /healthz: 200 while serving, 503 once shutting
+// down, so a load balancer
 // stops sending visitors before sessions are told goodbye. It returns a
 // function that closes the listener.
 func (s *Server) startHTTP() (func(), error) {
@@ -39,7 +40,7 @@ func (s *Server) startHTTP() (func(), error) {
 		}
 		fmt.Fprintf(w, "ok %d sessions\n", s.limits.live())
 	})
-	paths := "/healthz"
+	paths := "/healthz /metrics"
 	if os.Getenv(pprofEnv) != "" {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
