@@ -18,9 +18,8 @@ const pprofEnv = "OVERFIT_PPROF"
 
 // startHTTP opens the optional operations listener (--metrics-listen) with
 // Prometheus /metrics and /healthz: 200 while serving, 503 once shutting
-// down, so a load balancer
-// stops sending visitors before sessions are told goodbye. It returns a
-// function that closes the listener.
+// down, so a load balancer stops sending visitors before sessions are told
+// goodbye. It returns a function that closes the listener.
 func (s *Server) startHTTP() (func(), error) {
 	if s.cfg.MetricsListen == "" {
 		return func() {}, nil
