@@ -22,11 +22,12 @@ const internalErrorMessage = "overfit: this session hit an internal error — so
 // the server is ending the session, before it is killed.
 const quitGrace = 2 * time.Second
 
-// renderFPS is how often each program's renderer wakes to look for a new
-// view (Bubble Tea's default is 60). The app changes its view about twice a
-// second, so at 60 a server with thousands of sessions spent more on timer
-// wake-ups and view comparisons than on frames; 20 keeps a key press on
-// screen within 50 ms.
+// renderFPS caps how often a program's renderer draws. With
+// tea.WithRenderOnChange it draws as soon as the view changes instead of
+// polling 60 times a second (in a server with thousands of sessions the
+// polling cost more than the frames, and polling less often delayed every
+// frame, the first one included). The app changes its view about twice a
+// second; the cap only merges bursts (key repeat, resizes).
 const renderFPS = 20
 
 // Terminal reset for when a program had to be killed and could not restore
@@ -65,8 +66,9 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		// it; the client's TERM, COLORTERM and NO_COLOR decide.
 		tea.WithColorProfile(colorprofile.Env(env)),
 		tea.WithWindowSize(w, h),
-		// The renderer polls for a new view at this rate whatever the
-		// model does; see renderFPS.
+		// Draw when the model hands over a new view, not on a 60 Hz poll
+		// (third_party/bubbletea patch); see renderFPS.
+		tea.WithRenderOnChange(),
 		tea.WithFPS(renderFPS),
 		// The server owns SIGINT/SIGTERM (SPEC §6).
 		tea.WithoutSignalHandler(),

@@ -143,6 +143,20 @@ func WithFilter(filter func(Model, Msg) Msg) ProgramOption {
 	}
 }
 
+// WithRenderOnChange makes the renderer flush as soon as the program hands
+// it a new view (after each message), at most at the frame rate of
+// [WithFPS], instead of waking at that rate to look for one. A program
+// whose view changes a few times a second then costs nothing between
+// frames, and its frames are not delayed by up to a frame interval. Output
+// queued outside a render is flushed within 250 ms. (overfit patch: a
+// server runs thousands of programs, and their 60 wake-ups a second cost
+// more than their frames.)
+func WithRenderOnChange() ProgramOption {
+	return func(p *Program) {
+		p.renderOnChange = true
+	}
+}
+
 // WithFPS sets a custom maximum FPS at which the renderer should run. If
 // less than 1, the default value of 60 will be used. If over 120, the FPS
 // will be capped at 120.

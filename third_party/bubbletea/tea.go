@@ -562,6 +562,11 @@ type Program struct {
 	// rendererDone is used to stop the renderer.
 	rendererDone chan struct{}
 
+	// renderOnChange and renderKick: see [WithRenderOnChange] (overfit
+	// patch).
+	renderOnChange bool
+	renderKick     chan struct{}
+
 	// Initial window size. Mainly used for testing.
 	width, height int
 
@@ -620,6 +625,7 @@ func NewProgram(model Model, opts ...ProgramOption) *Program {
 		msgs:         make(chan Msg),
 		errs:         make(chan error, 1),
 		rendererDone: make(chan struct{}),
+		renderKick:   make(chan struct{}, 1),
 	}
 
 	// Apply all options to the program.
@@ -917,6 +923,12 @@ func (p *Program) eventLoop(model Model, cmds chan Cmd) (Model, error) {
 func (p *Program) render(model Model) {
 	if p.renderer != nil {
 		p.renderer.render(model.View()) // send view to renderer
+		if p.renderOnChange {
+			select {
+			case p.renderKick <- struct{}{}: // overfit patch: wake the renderer
+			default: // a flush is already due
+			}
+		}
 	}
 }
 
@@ -1440,12 +1452,16 @@ func (p *Program) Printf(template string, args ...any) {
 // startRenderer starts the renderer.
 func (p *Program) startRenderer() {
 	framerate := time.Second / time.Duration(p.fps)
+	tick := framerate
+	if p.renderOnChange {
+		tick = max(framerate, idleFlush) // overfit patch
+	}
 	if p.ticker == nil {
-		p.ticker = time.NewTicker(framerate)
+		p.ticker = time.NewTicker(tick)
 	} else {
 		// If the ticker already exists, it has been stopped and we need to
 		// reset it.
-		p.ticker.Reset(framerate)
+		p.ticker.Reset(tick)
 	}
 
 	// Since the renderer can be restarted after a stop, we need to reset
@@ -1454,6 +1470,10 @@ func (p *Program) startRenderer() {
 
 	// Start the renderer.
 	p.renderer.start()
+	if p.renderOnChange {
+		go p.renderOnKick(framerate)
+		return
+	}
 	go func() {
 		for {
 			select {
@@ -1468,6 +1488,48 @@ func (p *Program) startRenderer() {
 		}
 	}()
 }
+
+// renderOnKick is the renderer loop of [WithRenderOnChange] (overfit
+// patch): it flushes as soon as render hands over a view, at most once per
+// frame interval, and on the slow ticker for output queued any other way.
+func (p *Program) renderOnKick(framerate time.Duration) {
+	var last time.Time
+	var wait *time.Timer
+	for {
+		select {
+		case <-p.rendererDone:
+			p.ticker.Stop()
+			return
+
+		case <-p.renderKick:
+			// Keep to the frame rate: a view that comes sooner waits for
+			// the rest of the interval, and views arriving meanwhile are
+			// drawn together.
+			if d := framerate - time.Since(last); d > 0 {
+				if wait == nil {
+					wait = time.NewTimer(d)
+				} else {
+					wait.Reset(d)
+				}
+				select {
+				case <-p.rendererDone:
+					wait.Stop()
+					p.ticker.Stop()
+					return
+				case <-wait.C:
+				}
+			}
+		case <-p.ticker.C:
+		}
+		last = time.Now()
+		_ = p.flush()
+		_ = p.renderer.flush(false)
+	}
+}
+
+// idleFlush is how often a [WithRenderOnChange] renderer flushes when no
+// view arrives (overfit patch).
+const idleFlush = 250 * time.Millisecond
 
 // stopRenderer stops the renderer.
 // If kill is true, the renderer will be stopped immediately without flushing
