@@ -107,6 +107,11 @@ func parseSessionOptions(args []string, now time.Time, seed seedFunc) (sessionOp
 		if ahead := jo.Start.Sub(now); ahead > joinClockSlack {
 			return so, fmt.Errorf("bad --join run id: the run starts in the future (%s from now); check the id or this server's clock", ahead.Round(time.Second))
 		}
+		// Seek stops at sim.MaxSeek: past it every viewer would land at the
+		// same frozen point instead of live, so such an id is refused.
+		if _, err := sim.JoinOffset(jo, later(now, jo.Start)); err != nil {
+			return so, fmt.Errorf("bad --join run id: %v", err)
+		}
 		so.Options, so.Joined = jo, true
 		return so, nil
 	}
@@ -140,4 +145,13 @@ func parseSessionOptions(args []string, now time.Time, seed seedFunc) (sessionOp
 	}
 	so.Options = o
 	return so, nil
+}
+
+// later is the later of two instants: a start within joinClockSlack of the
+// future counts as now.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
