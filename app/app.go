@@ -31,7 +31,9 @@ const DefaultTick = 450 * time.Millisecond
 const panelPhase = 500 * time.Millisecond
 
 // maxStep bounds how much wall time one tick may account for, so a session
-// whose process stalled (GC, overload, a laptop lid) does not leap ahead.
+// whose process stalled (GC, overload, a laptop lid) does not leap ahead —
+// unless it is live: then it goes back to where everyone watching the same
+// run id is.
 const maxStep = 2 * time.Second
 
 // seekGap is the lag behind live beyond which the model seeks instead of
@@ -82,6 +84,9 @@ type Model struct {
 	gen    int
 	last   time.Time // wall time of the last tick applied
 	synced bool      // the stream has been put at the run's live position
+	// live: since joining (or l) neither paused nor sped up, so the
+	// position is the run id's (now − Start) × Speed, kept after a stall.
+	live   bool
 	paused bool
 	speed  float64
 

@@ -167,3 +167,34 @@ func barLineOf(frame string) string {
 	}
 	return ""
 }
+
+// TestLiveViewerCatchesUpAfterAStall: a live viewer whose ticks stop for a
+// while (GC, an overloaded server) comes back at the run's live position,
+// not behind everyone else watching the same id; a viewer that left live
+// (pause, speed) is still only clamped.
+func TestLiveViewerCatchesUpAfterAStall(t *testing.T) {
+	id := sim.EncodeRunID(sim.Options{Seed: 77, Start: testStart})
+	a, b := joinedModel(t, id), joinedModel(t, id)
+	now := testStart.Add(10 * time.Minute)
+	tickAt(a, now)
+	tickAt(b, now)
+	for _, stall := range []time.Duration{5 * time.Second, 2 * time.Minute} {
+		for range 10 {
+			now = now.Add(DefaultTick)
+			tickAt(b, now)
+		}
+		tickAt(a, now.Add(-stall/2)) // a's last tick before its stall
+		now = now.Add(stall / 2)
+		tickAt(a, now)
+		tickAt(b, now)
+		sameMoment(t, fmt.Sprintf("after a %v stall", stall), a, b)
+	}
+
+	// After a speed change the viewer is no longer live: a stall is clamped.
+	a.Update(press("+"))
+	before := a.stream.Now()
+	tickAt(a, now.Add(time.Hour))
+	if got := a.stream.Now() - before; got != time.Duration(float64(maxStep)*a.speed) {
+		t.Fatalf("a viewer at ×%v advanced %v over a 1h stall, want the clamp", a.speed, got)
+	}
+}

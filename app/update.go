@@ -64,6 +64,8 @@ func (m *Model) onTick(t tickMsg) tea.Cmd {
 		m.goLive(t.at)
 	case m.last.IsZero():
 		// First tick after a resume: anchor the clock, advance nothing.
+	case m.live && t.at.Sub(m.last) > maxStep:
+		m.goLive(t.at)
 	default:
 		dt := t.at.Sub(m.last)
 		dt = max(0, min(dt, maxStep))
@@ -77,7 +79,7 @@ func (m *Model) onTick(t tickMsg) tea.Cmd {
 // goLive puts the stream where the run id says the run is at wall time now:
 // (now − Start) × Speed. Small gaps are simulated, large ones sought.
 func (m *Model) goLive(now time.Time) {
-	m.synced = true
+	m.synced, m.live = true, true
 	o := m.stream.Options()
 	target := time.Duration(float64(now.Sub(o.Start)) * speedOf(o))
 	target = max(target, 0)
@@ -118,6 +120,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = !m.showHelp
 	case key.Matches(k, m.keys.Pause):
 		m.paused = !m.paused
+		m.live = false
 		if !m.paused {
 			// Restart the clock from now: the pause itself is not replayed.
 			m.gen++
@@ -174,6 +177,7 @@ func (m *Model) setSpeed(dir int) {
 		return
 	}
 	m.speed = speedSteps[i]
+	m.live = false
 }
 
 // newRun abandons the current run for the next one of the stream, as a new
@@ -193,4 +197,7 @@ func (m *Model) newRun() {
 		return
 	}
 	m.setStream(s)
+	// The new id starts at the last tick at this speed: a viewer that is
+	// not paused is live in it.
+	m.live = !m.paused
 }

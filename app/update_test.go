@@ -42,9 +42,18 @@ func TestTickAdvancesByWallTimeTimesSpeed(t *testing.T) {
 	if got := m.stream.Now() - before; got != 400*time.Millisecond {
 		t.Fatalf("tick advanced %v, want 400ms", got)
 	}
-	// A stalled session is clamped, not fast-forwarded.
-	before = m.stream.Now()
+	// A stalled live session goes back to the run's live position...
 	m.Update(tickMsg{at: m.last.Add(time.Hour), gen: m.gen})
+	if got, want := m.stream.Now(), m.last.Sub(testStart); got != want {
+		t.Fatalf("a live session after a 1h gap is at %v, want live %v", got, want)
+	}
+	// ...one that left live (a pause) is clamped, not fast-forwarded.
+	at := m.last
+	m.Update(press("space"))
+	m.Update(press("space"))
+	m.Update(tickMsg{at: at, gen: m.gen}) // the resume tick re-anchors
+	before = m.stream.Now()
+	m.Update(tickMsg{at: at.Add(time.Hour), gen: m.gen})
 	if got := m.stream.Now() - before; got != maxStep {
 		t.Fatalf("a 1h gap advanced %v, want the clamp %v", got, maxStep)
 	}
