@@ -16,6 +16,7 @@ type metrics struct {
 	rejections *prometheus.CounterVec // refused sessions and connections by reason
 	duration   *prometheus.HistogramVec
 	bytesSent  prometheus.Counter
+	frameTime  prometheus.Histogram // time to render a new frame; see timedModel
 }
 
 func newMetrics(s *Server) *metrics {
@@ -38,9 +39,14 @@ func newMetrics(s *Server) *metrics {
 			Name: "overfit_bytes_sent_total",
 			Help: "Bytes sent to clients on session channels.",
 		}),
+		frameTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "overfit_frame_render_seconds",
+			Help:    "Time the session UI took to render each new frame (its View; the terminal diff and the write are not included).",
+			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3},
+		}),
 	}
 	m.reg.MustRegister(
-		m.sessions, m.rejections, m.duration, m.bytesSent,
+		m.sessions, m.rejections, m.duration, m.bytesSent, m.frameTime,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "overfit_sessions_active",
 			Help: "Sessions running now.",

@@ -50,6 +50,7 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		ss.errorLine("overfit: " + err.Error())
 		return 1
 	}
+	model = &timedModel{Model: model, observe: ss.srv.met.frameTime}
 	env := append(ss.env[:len(ss.env):len(ss.env)], "TERM="+ss.term)
 	out := newCRLFWriter(ss.out)
 	// Program.Kill is not safe while Run is still setting up (it races on
