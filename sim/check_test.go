@@ -37,6 +37,11 @@ func cycle(s *Stream, dt time.Duration, maxGPUs int) ([]string, error) {
 			return nil, fmt.Errorf("pretraining val loss %.4f far above train %.4f", e.loss, ph.base(e.step))
 		}
 	}
+	// a resumed window opens on a settled curve, not in the middle of a
+	// spike whose start it never showed
+	if d, _ := ph.spike(run.StartStep + 1); run.StartStep > 0 && d != 0 {
+		return nil, fmt.Errorf("resumed at step %d in the middle of a loss spike (+%.3f)", run.StartStep, d)
+	}
 	var (
 		snap   Snapshot
 		evs    []Event
@@ -139,6 +144,27 @@ func checkRun(r *Run) error {
 		return fmt.Errorf("output dir %q", r.OutputDir)
 	case r.Duration <= 0:
 		return fmt.Errorf("duration %v", r.Duration)
+	}
+	if r.Job == JobPretrain {
+		// The job's token budget, its data and its epochs agree: a mixture
+		// sampled from the corpus is one epoch that the job's last step
+		// nearly completes; a whole corpus may be repeated a little.
+		mix := r.Samples * int64(r.SeqLen)
+		end := float64(r.TotalSteps) / float64(r.StepsPerEpoch)
+		switch {
+		case mix > r.Dataset.Tokens:
+			return fmt.Errorf("mixture of %d tokens from a %d-token corpus", mix, r.Dataset.Tokens)
+		case mix < r.Dataset.Tokens*9/10 && (end < 0.9 || end > 1 || r.Epochs != 1):
+			return fmt.Errorf("job ends at epoch %.3f of %d over its sampled mixture", end, r.Epochs)
+		case end < 0.9:
+			return fmt.Errorf("job ends at epoch %.3f", end)
+		case r.Epochs != int(math.Ceil(end-1e-9)):
+			return fmt.Errorf("%d epochs for a job ending at epoch %.3f", r.Epochs, end)
+		}
+		// a resumed job was sized to weeks of its cluster, not years
+		if days := float64(r.TotalSteps) * r.StepTime.Seconds() / 86400; r.StartStep > 0 && days > 91 {
+			return fmt.Errorf("job of %d steps at %v takes %.0f days", r.TotalSteps, r.StepTime, days)
+		}
 	}
 	need := memPerGPU(m, float64(r.Params), layout{TP: r.TP, PP: r.PP, DP: r.DP, MB: r.MicroBatch, Sharding: r.Sharding, Recompute: r.Recompute}, r.SeqLen)
 	if need > float64(r.GPU.MemMiB)*(1<<20) {

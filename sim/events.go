@@ -366,8 +366,13 @@ func (p *runPlan) prep(s *script) {
 	run, m := p.run, p.run.Model
 	s.log(LevelInfo, p.src("tokenizer"), "Tokenizer: vocab size %s, model max length %d", commas(int64(m.Vocab)), m.Context)
 	if run.Job == JobPretrain {
-		s.log(LevelInfo, p.src("data"), "Dataset %s: %s tokens, packed into %s sequences of %d tokens",
-			run.Dataset.Name, billions(run.Dataset.Tokens), commas(run.Samples), run.SeqLen)
+		if mix := run.Samples * int64(run.SeqLen); mix < run.Dataset.Tokens*9/10 {
+			s.log(LevelInfo, p.src("data"), "Dataset %s: %s tokens, sampled a %s-token mixture for this job, packed into %s sequences of %d tokens",
+				run.Dataset.Name, billions(run.Dataset.Tokens), billions(mix), commas(run.Samples), run.SeqLen)
+		} else {
+			s.log(LevelInfo, p.src("data"), "Dataset %s: %s tokens, packed into %s sequences of %d tokens",
+				run.Dataset.Name, billions(run.Dataset.Tokens), commas(run.Samples), run.SeqLen)
+		}
 	} else {
 		s.log(LevelInfo, p.src("data"), "Dataset %s: %s samples, training on %s (sequence length %d, packing off)",
 			run.Dataset.Name, commas(run.Dataset.Samples), commas(run.Samples), run.SeqLen)

@@ -26,6 +26,7 @@ type physics struct {
 	noisePeriod float64 // steps between noise features
 
 	spikeBlock int64
+	firstSpike int64 // spikes start after this step: a resumed window never opens mid-spike
 	lastSpike  int64 // no spike starts after this step: each recovers before the window ends
 	spikeProb  float64
 	spikeDecay float64 // steps
@@ -105,7 +106,7 @@ func (p *physics) spikeAt(b int64) (s0 int64, mag float64, ok bool) {
 	h2 := mix64(h)
 	s0 = b*p.spikeBlock + int64(unit(h2)*float64(p.spikeBlock))
 	mag = 0.5 + unit(mix64(h2))
-	return s0, mag, s0 <= p.lastSpike
+	return s0, mag, s0 > p.firstSpike && s0 <= p.lastSpike
 }
 
 // loss is the train loss logged at step: the base curve with small

@@ -86,13 +86,9 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	reserved := math.Max(lay.MemBytes, float64(g.MemMiB)*(1<<20)*between(r, 0.55, 0.88))
 	run.MemPerGPUMiB = int(math.Min(reserved/(1<<20), float64(g.MemMiB)*memHeadroom))
 
-	// Dataset: a pretraining corpus big enough for the model (≥ 10 tokens
-	// per parameter) when there is one; fine-tunes choose theirs below,
-	// once they know how many samples the window needs.
+	// The dataset is chosen below, once the job knows how many tokens
+	// (pretraining) or samples (fine-tuning) it needs.
 	var ds Dataset
-	if job == JobPretrain {
-		ds = pickDataset(r, cat, job, func(d Dataset) bool { return float64(d.Tokens) >= 10*float64(params) })
-	}
 
 	// Batch
 	// Throughput: tokens/s = MFU · peak · GPUs / (6 · N_active).
@@ -207,7 +203,6 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	}
 
 	if job == JobPretrain {
-		run.Samples = int64(float64(ds.Tokens) / float64(seq))
 		var every, shown int64
 		if o.Steps > 0 {
 			shown = o.Steps
@@ -218,8 +213,13 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		}
 		run.EvalEvery = every
 		tpp := between(r, 20, 200)
-		// No public run went much past ~18T tokens (Llama 3: 15T).
-		jobTokens := math.Min(math.Min(tpp*float64(params), 18e12), float64(ds.Tokens)*4)
+		// No public run went much past ~18T tokens (Llama 3: 15T), and a
+		// job is sized to what its cluster does in weeks, not years.
+		days := between(r, 12, 80)
+		if active > 50e9 {
+			days = between(r, 40, 90) // nobody starts a 70B+ job for two weeks
+		}
+		jobTokens := math.Min(math.Min(tpp*float64(params), 18e12), run.TokensPerSec*days*86400)
 		jobSteps := int64(jobTokens / tokensPerStep)
 		// Small models are often trained from scratch in one sitting (a
 		// "speedrun"): the window is the whole job.
@@ -231,6 +231,14 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 			run.StartStep = run.TotalSteps - shown
 		}
 		run.EndStep = run.TotalSteps
+		// The job trains on a mixture sampled from a corpus big enough for
+		// it, sized so the job's last step comes near the end of its one
+		// epoch (the step budget runs out just before the data does), as
+		// real pretraining runs are set up.
+		jobTok := float64(run.TotalSteps) * tokensPerStep
+		ds = pickDataset(r, cat, job, func(d Dataset) bool { return float64(d.Tokens) >= jobTok })
+		mix := math.Min(float64(ds.Tokens), jobTok/between(r, 0.93, 0.995))
+		run.Samples = max(int64(run.GlobalBatch), int64(mix/float64(seq)))
 		run.StepsPerEpoch = run.Samples / int64(run.GlobalBatch)
 		run.Epochs = int(max(1, (run.TotalSteps+run.StepsPerEpoch-1)/max(1, run.StepsPerEpoch)))
 	} else {
@@ -350,6 +358,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	}
 	ph.gnTau = math.Max(2, float64(run.WarmupSteps)/2)
 	ph.spikeBlock = max(8, shown)
+	ph.firstSpike = run.StartStep
 	ph.lastSpike = run.EndStep - int64(math.Ceil(4*math.Max(1.5, math.Min(30, float64(shown)/25)))) - 3
 	ph.spikeDecay = math.Max(1.5, math.Min(30, float64(shown)/25))
 	run.LossFloor = ph.floor
