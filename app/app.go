@@ -32,8 +32,7 @@ const panelPhase = 500 * time.Millisecond
 
 // maxStep bounds how much wall time one tick may account for, so a session
 // whose process stalled (GC, overload, a laptop lid) does not leap ahead —
-// unless it is live: then it goes back to where everyone watching the same
-// run id is.
+// unless it is live: then it is where everyone watching the run id is.
 const maxStep = 2 * time.Second
 
 // seekGap is the lag behind live beyond which the model seeks instead of
@@ -84,8 +83,8 @@ type Model struct {
 	gen    int
 	last   time.Time // wall time of the last tick applied
 	synced bool      // the stream has been put at the run's live position
-	// live: since joining (or l) neither paused nor sped up, so the
-	// position is the run id's (now − Start) × Speed, kept after a stall.
+	// live: since joining (or l) neither paused nor sped up, so every
+	// tick puts the stream at the run id's (now − Start) × Speed.
 	live   bool
 	paused bool
 	speed  float64
@@ -193,10 +192,28 @@ func (m *Model) tickNowCmd() tea.Cmd {
 	return func() tea.Msg { return tickMsg{at: time.Now(), gen: gen} }
 }
 
-// tickCmd schedules the next tick of the current loop.
+// tickCmd schedules the next tick of the current loop on the run's tick
+// grid: instants Start + k×tick. Every viewer of one run id, on any
+// replica, then samples the run at the same moments and their screens
+// change together, while sessions of different runs (different starts)
+// stay spread over the period instead of rendering all at once.
 func (m *Model) tickCmd() tea.Cmd {
-	gen := m.gen
-	return tea.Tick(m.tick, func(t time.Time) tea.Msg { return tickMsg{at: t, gen: gen} })
+	gen, start, d := m.gen, m.stream.Options().Start, m.tick
+	wait := d - sinceGrid(time.Now(), start, d)
+	return tea.Tick(wait, func(t time.Time) tea.Msg {
+		// The timer fires a little late; the tick stands for its grid
+		// instant, so viewers' positions agree exactly.
+		return tickMsg{at: t.Add(-sinceGrid(t, start, d)), gen: gen}
+	})
+}
+
+// sinceGrid is how long after the last instant start + k×d the time t is.
+func sinceGrid(t, start time.Time, d time.Duration) time.Duration {
+	r := t.Sub(start) % d
+	if r < 0 {
+		r += d
+	}
+	return r
 }
 
 // RunID is the id of the run on screen (what the footer shows).

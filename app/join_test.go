@@ -198,3 +198,64 @@ func TestLiveViewerCatchesUpAfterAStall(t *testing.T) {
 		t.Fatalf("a viewer at ×%v advanced %v over a 1h stall, want the clamp", a.speed, got)
 	}
 }
+
+// TestTicksFallOnTheRunsGrid: the tick loop's ticks stand for the instants
+// Start + k×tick, so every viewer of one run id samples it at the same
+// moments and a live viewer sits exactly at (tick − Start) × Speed.
+func TestTicksFallOnTheRunsGrid(t *testing.T) {
+	const d = 20 * time.Millisecond
+	start := time.Now().Add(-3*time.Minute - 1234567*time.Microsecond)
+	o, err := sim.ParseRunID(sim.EncodeRunID(sim.Options{Seed: 5, Speed: 2, Start: start}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(Config{Options: o, Width: 100, Height: 30, Tick: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(tickMsg{at: time.Now(), gen: m.gen})
+	for i := range 5 {
+		msg, ok := cmd().(tickMsg)
+		if !ok {
+			t.Fatalf("tick %d: the tick command gave %T", i, msg)
+		}
+		if r := sinceGrid(msg.at, o.Start, d); r != 0 {
+			t.Fatalf("tick %d at %v is %v off the grid of %v from %v", i, msg.at, r, d, o.Start)
+		}
+		_, cmd = m.Update(msg)
+		if want := 2 * msg.at.Sub(o.Start); m.stream.Now() != want {
+			t.Fatalf("tick %d: live viewer at %v, want %v", i, m.stream.Now(), want)
+		}
+	}
+	for _, c := range []struct {
+		t    time.Time
+		want time.Duration
+	}{
+		{start.Add(45 * time.Millisecond), 5 * time.Millisecond},
+		{start.Add(-15 * time.Millisecond), 5 * time.Millisecond}, // before the start (clock slack)
+		{start, 0},
+	} {
+		if got := sinceGrid(c.t, start, d); got != c.want {
+			t.Errorf("sinceGrid(start%+v) = %v, want %v", c.t.Sub(start), got, c.want)
+		}
+	}
+}
+
+// TestLiveViewerHoldsWhenTheClockStepsBack: a tick a little before the last
+// one (the wall clock stepped back) leaves a live viewer where it is, log
+// and all, instead of seeking back.
+func TestLiveViewerHoldsWhenTheClockStepsBack(t *testing.T) {
+	m := joinedModel(t, sim.EncodeRunID(sim.Options{Seed: 3, Start: testStart}))
+	now := testStart.Add(7 * time.Minute)
+	tickAt(m, now)
+	tickAt(m, now.Add(time.Second))
+	at, lines := m.stream.Now(), m.log.Len()
+	tickAt(m, now.Add(900*time.Millisecond))
+	if m.stream.Now() != at || m.log.Len() != lines {
+		t.Fatalf("a 100ms clock step back moved the viewer %v -> %v (log %d -> %d lines)", at, m.stream.Now(), lines, m.log.Len())
+	}
+	tickAt(m, now.Add(2*time.Second))
+	if want := 7*time.Minute + 2*time.Second; m.stream.Now() != want {
+		t.Fatalf("after the clock caught up the viewer is at %v, want %v", m.stream.Now(), want)
+	}
+}

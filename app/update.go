@@ -52,7 +52,8 @@ func (m *Model) restyle() {
 	m.dirty = true
 }
 
-// onTick advances the run by the wall time since the last tick.
+// onTick advances the run: a live viewer to the run id's position at the
+// tick's time, any other by the wall time since the last tick × speed.
 func (m *Model) onTick(t tickMsg) tea.Cmd {
 	if t.gen != m.gen || m.paused {
 		// A stale loop (its successor is scheduled) or a pause (resume starts
@@ -64,7 +65,9 @@ func (m *Model) onTick(t tickMsg) tea.Cmd {
 		m.goLive(t.at)
 	case m.last.IsZero():
 		// First tick after a resume: anchor the clock, advance nothing.
-	case m.live && t.at.Sub(m.last) > maxStep:
+	case m.live:
+		// The run id's own clock, not a sum of tick gaps: every viewer of
+		// the id agrees exactly, whatever its ticks' timing or a stall.
 		m.goLive(t.at)
 	default:
 		dt := t.at.Sub(m.last)
@@ -79,6 +82,7 @@ func (m *Model) onTick(t tickMsg) tea.Cmd {
 // goLive puts the stream where the run id says the run is at wall time now:
 // (now − Start) × Speed. Small gaps are simulated, large ones sought.
 func (m *Model) goLive(now time.Time) {
+	wasLive := m.synced && m.live
 	m.synced, m.live = true, true
 	o := m.stream.Options()
 	target := time.Duration(float64(now.Sub(o.Start)) * speedOf(o))
@@ -87,6 +91,10 @@ func (m *Model) goLive(now time.Time) {
 	switch {
 	case target >= cur && target-cur <= seekGap:
 		m.stream.Advance(target - cur)
+	case wasLive && target < cur && cur-target <= maxStep:
+		// The wall clock is a little behind the last tick (stepped back,
+		// or monotonic and wall time disagree by a hair): wait for it
+		// rather than seek back and redraw the log.
 	case target != cur:
 		m.stream.Seek(target)
 		m.log.Reset()
