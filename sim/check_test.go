@@ -161,6 +161,11 @@ func checkRun(r *Run) error {
 		case r.Epochs != int(math.Ceil(end-1e-9)):
 			return fmt.Errorf("%d epochs for a job ending at epoch %.3f", r.Epochs, end)
 		}
+		// evaluations, saves and the checkpoint resumed from sit on round
+		// steps, as an eval/save interval in a config puts them
+		if r.EvalEvery != roundInterval(r.EvalEvery) || r.StartStep%r.EvalEvery != 0 {
+			return fmt.Errorf("eval interval %d, resumed from step %d", r.EvalEvery, r.StartStep)
+		}
 		// a resumed job was sized to weeks of its cluster, not years
 		if days := float64(r.TotalSteps) * r.StepTime.Seconds() / 86400; r.StartStep > 0 && days > 91 {
 			return fmt.Errorf("job of %d steps at %v takes %.0f days", r.TotalSteps, r.StepTime, days)

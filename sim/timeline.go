@@ -208,7 +208,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 			shown = o.Steps
 			every = max(1, niceStep((shown+int64(nEval)-1)/int64(nEval)))
 		} else {
-			every = max(1, roundDown2(shownBudget/int64(nEval)))
+			every = roundInterval(shownBudget / int64(nEval))
 			shown = every * int64(nEval)
 		}
 		run.EvalEvery = every
@@ -227,8 +227,9 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		if scratch || jobSteps <= shown*3/2 {
 			run.StartStep, run.TotalSteps = 0, shown
 		} else {
-			run.TotalSteps = (jobSteps + every - 1) / every * every
-			run.StartStep = run.TotalSteps - shown
+			// resumed from a checkpoint saved on the interval
+			run.StartStep = (jobSteps - shown + every - 1) / every * every
+			run.TotalSteps = run.StartStep + shown
 		}
 		run.EndStep = run.TotalSteps
 		// The job trains on a mixture sampled from a corpus big enough for
@@ -475,13 +476,24 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	return p
 }
 
-// roundDown2 keeps two significant digits: 1047 → 1000, 137 → 130, 19 → 19.
-func roundDown2(n int64) int64 {
-	u := int64(1)
-	for n/u >= 100 {
-		u *= 10
+// roundInterval rounds n down to an interval a config file would hold:
+// 1–9 as they are, then 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5 or 8 × a power
+// of ten (98 → 80, 137 → 120, 1047 → 1000), so evaluations, checkpoints
+// and the checkpoint a job resumes from sit on round steps.
+func roundInterval(n int64) int64 {
+	if n < 10 {
+		return max(1, n)
 	}
-	return n / u * u
+	p := int64(1)
+	for p*100 <= n {
+		p *= 10
+	}
+	for _, m := range []int64{80, 75, 60, 50, 40, 30, 25, 20, 15, 12} {
+		if m*p <= n {
+			return m * p
+		}
+	}
+	return 10 * p
 }
 
 // pickDataset draws a corpus for the job among those ok accepts, or the

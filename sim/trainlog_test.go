@@ -70,3 +70,11 @@ func TestEventStringPrefixes(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundInterval(t *testing.T) {
+	for n, want := range map[int64]int64{0: 1, 1: 1, 7: 7, 10: 10, 11: 10, 13: 12, 37: 30, 98: 80, 137: 120, 270: 250, 999: 800, 1047: 1000, 5000: 5000} {
+		if got := roundInterval(n); got != want {
+			t.Errorf("roundInterval(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
