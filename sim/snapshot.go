@@ -112,7 +112,7 @@ func (s *Stream) metrics(m *Metrics, sg *seg, k int64, t time.Duration) {
 		Epoch:  p.epoch(k),
 		Tokens: int64(float64(k) * ph.tokensPerStep),
 		Loss:   ph.loss(k),
-		LR:     ph.lr(k), GradNorm: bf16(ph.gradNorm(k)),
+		LR:     ph.lr(k), GradNorm: p.gradNorm(k),
 		StepTime:   dur,
 		MemUsedMiB: int(math.Min(p.memAt(sg, t), float64(run.GPU.MemMiB))),
 	}

@@ -26,7 +26,7 @@ func (p *runPlan) trainLines(k int64, sg *seg, out []line) []line {
 		if peak > from && peak <= k && peak > run.StartStep {
 			out = append(out, line{at: at, level: LevelWarning, kind: KindLog, source: p.src("trainer"),
 				text: fmt.Sprintf("Loss spike at step %d: loss %.4f vs trend %.4f, grad norm %.2f at step %d before clipping to 1.0; continuing",
-					peak, ph.loss(peak), ph.base(peak), bf16(ph.gradNorm(s0)), s0)})
+					peak, ph.loss(peak), ph.base(peak), p.gradNorm(s0), s0)})
 		}
 		if rec > from && rec <= k && peak > run.StartStep {
 			out = append(out, line{at: at, level: LevelInfo, kind: KindLog, source: p.src("trainer"),
@@ -43,6 +43,17 @@ func (p *runPlan) trainLines(k int64, sg *seg, out []line) []line {
 		out = append(out, p.allReduceLine(k, at))
 	}
 	return out
+}
+
+// gradNorm is the grad norm at step as the run's framework reports it:
+// HF Trainer hands back the bf16 tensor's value (0.287109375), Megatron-LM
+// and torchtitan reduce the norm in fp32.
+func (p *runPlan) gradNorm(step int64) float64 {
+	g := p.phys.gradNorm(step)
+	if p.run.Framework == FrameworkHF {
+		return bf16(g)
+	}
+	return g
 }
 
 // allReduceEvery spaces the all-reduce timing lines about 30 s apart.
@@ -100,7 +111,7 @@ func (p *runPlan) meanStep(k int64, sg *seg) time.Duration {
 func (p *runPlan) stepLine(k int64, sg *seg, at time.Duration) line {
 	run, ph := p.run, &p.phys
 	loss := ph.loss(k)
-	gn := bf16(ph.gradNorm(k))
+	gn := p.gradNorm(k)
 	lr := ph.lr(k)
 	dur := p.meanStep(k, sg)
 	mfu := run.MFU * run.StepTime.Seconds() / dur.Seconds()

@@ -18,7 +18,10 @@ func TestStepLineMatchesPrintf(t *testing.T) {
 			k := sg.step1
 			got := p.stepLine(k, sg, 0).text
 			run, ph := p.run, &p.phys
-			loss, gn, lr := ph.loss(k), bf16(ph.gradNorm(k)), ph.lr(k)
+			loss, gn, lr := ph.loss(k), ph.gradNorm(k), ph.lr(k)
+			if fw == FrameworkHF {
+				gn = bf16(gn) // HF reports the bf16 tensor; the others an fp32 norm
+			}
 			dur := p.meanStep(k, sg)
 			mfu := run.MFU * run.StepTime.Seconds() / dur.Seconds()
 			tflops := mfu * run.GPU.PeakTFLOPs
