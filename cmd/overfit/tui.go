@@ -119,11 +119,13 @@ func (ss *session) runTUI(opts sessionOptions) int {
 // events on a channel without watching for the program's end: input that
 // arrives as the program quits ("qqq" pasted, a burst of bytes) would block
 // it forever, and with it the whole session's memory. Send returns at once
-// after the program ended, so this drains until the channel closes.
+// after the program ended, so this drains until the channel closes. Input
+// beyond a typing rate is dropped unparsed (see inputLimiter).
 func (ss *session) readInput(ctx context.Context, p *tea.Program) {
 	events := make(chan uv.Event)
 	go func() {
-		_ = uv.NewTerminalReader(ss.ch, ss.term).StreamEvents(ctx, events)
+		in := newInputLimiter(ss.ch, time.Now)
+		_ = uv.NewTerminalReader(in, ss.term).StreamEvents(ctx, events)
 		close(events)
 	}()
 	for ev := range events {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -302,5 +303,30 @@ func TestShareCommand(t *testing.T) {
 		if got := shareCommand(tc.public, addr); got != tc.want {
 			t.Errorf("shareCommand(%q) = %q, want %q", tc.public, got, tc.want)
 		}
+	}
+}
+
+func TestInputLimiterDropsWhatNoOneTypes(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	flood := bytes.Repeat([]byte("x"), 64<<10)
+	in := newInputLimiter(io.MultiReader(bytes.NewReader(flood), strings.NewReader("q")), func() time.Time { return now })
+	buf := make([]byte, 1<<20)
+	n, err := in.Read(buf)
+	if err != nil || n != inputBurst {
+		t.Fatalf("first read: %d bytes, %v; want the burst of %d", n, err, inputBurst)
+	}
+	// A second later the budget has refilled by the rate: the rest of the
+	// flood was dropped meanwhile, and the key after it gets through.
+	now = now.Add(time.Second)
+	n, err = in.Read(buf)
+	if err != nil || string(buf[:n]) != "q" {
+		t.Fatalf("after the flood: %q, %v; want the key", buf[:n], err)
+	}
+	if want := int64(len(flood) - inputBurst); in.dropped != want {
+		t.Fatalf("dropped %d bytes, want %d", in.dropped, want)
+	}
+	if n, err := in.Read(buf); n != 0 || err != io.EOF {
+		t.Fatalf("at the end: %d, %v; want EOF", n, err)
 	}
 }
