@@ -291,6 +291,7 @@ var (
 	reExport   = regexp.MustCompile(`^Export complete: (\d+) shards?, (\d+\.\d\d) GB total$`)
 	reSingle   = regexp.MustCompile(`^  model\.safetensors  (\d+\.\d\d) GB$`)
 	reAllRed   = regexp.MustCompile(`: (\d+\.\d\d) GB over (\d+) DP ranks in (\d+\.\d+) ms \(bus bw (\d+\.\d) GB/s\)`)
+	reSaved    = regexp.MustCompile(`Checkpoint saved: checkpoint-(\d+) `)
 	reSelfTest = regexp.MustCompile(`256 MiB over (\d+) ranks in (\d+\.\d\d) ms \(bus bw (\d+\.\d) GB/s\)`)
 )
 
@@ -365,6 +366,9 @@ func checkLog(r *Run, lines []string) error {
 			if want := 2 * (w - 1) / w * 256 * (1 << 20) / (bw * 1e9) * 1e3; !near(ms, want, 0.01) {
 				return fmt.Errorf("%q: want %.2f ms", l, want)
 			}
+		}
+		if m := reSaved.FindStringSubmatch(l); m != nil && r.Job == JobPretrain && m[1] != strconv.FormatInt(r.EndStep, 10) {
+			return fmt.Errorf("pretraining wrote a full checkpoint mid-window: %q (job ends at %d)", l, r.EndStep)
 		}
 		if reExport.MatchString(l) {
 			inSummary = true

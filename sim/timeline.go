@@ -382,9 +382,14 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		} else {
 			patience++
 		}
-		// Pretraining saves a checkpoint at every evaluation (the job is
-		// resumable from any of them); fine-tunes keep only improvements.
-		e.save = e.best || job == JobPretrain
+		// Fine-tunes keep improvements. Pretraining evaluates often but
+		// writes its multi-terabyte state on a save interval far longer
+		// than a window (its resume point was one): here only the job's
+		// final save at its last step.
+		e.save = e.best
+		if job == JobPretrain {
+			e.save = s == run.EndStep
+		}
 		e.patience = patience
 		e.acc = math.Min(0.92, math.Exp(-0.42*v)*1.05)
 		p.evals = append(p.evals, e)
