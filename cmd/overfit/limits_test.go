@@ -74,25 +74,51 @@ func TestRefusedRequestsSayWhy(t *testing.T) {
 
 func TestOverCapacityGetsServerBusy(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.Limits.MaxSessions = 1
+	cfg.Limits.MaxSessions = 2
 	ts := startServer(t, cfg)
 	c, _ := dial(t, ts.addr)
 	first := openStream(t, c, "--speed 10")
 	first.lines(t, 1)
+	watcher := openScreen(t, c, 100, 30, "--speed 4")
+	watcher.waitFor("the dashboard", func(txt string) bool { return strings.Contains(txt, "elapsed") })
+	frames := len(watcher.rawOutput())
 
+	// Without a PTY: one line on stderr, exit 1, nothing else.
 	code, out, errOut := runCommand(t, c, "--speed 10")
 	if code != 1 || out != "" || errOut != busyMessage+"\n" {
-		t.Fatalf("second session: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, busyMessage)
+		t.Fatalf("third session: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, busyMessage)
 	}
-	// The first session keeps streaming.
+	// With a PTY: the same line, ended for a raw terminal, and no UI.
+	c2, _ := dial(t, ts.addr)
+	sess, err := c2.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	var ptyOut, ptyErr syncBuffer
+	sess.Stdout, sess.Stderr = &ptyOut, &ptyErr
+	if err := sess.Start("--speed 4"); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, sess); code != 1 || ptyOut.String() != "" || ptyErr.String() != busyMessage+"\r\n" {
+		t.Fatalf("third PTY session: exit %d, stdout %q, stderr %q; want exit 1 and the busy line", code, ptyOut.String(), ptyErr.String())
+	}
+
+	// The existing sessions kept going meanwhile and still do.
 	n := len(first.stdout.String())
 	eventually(t, "the first session to keep streaming", func() bool { return len(first.stdout.String()) > n })
+	eventually(t, "the PTY session to keep receiving frames", func() bool { return len(watcher.rawOutput()) > frames })
 
-	// Once it ends, there is room again.
+	// Once one ends, there is room again.
 	_ = first.sess.Close()
-	eventually(t, "the slot to be free", func() bool { return ts.srv.limits.live() == 0 })
+	eventually(t, "the slot to be free", func() bool { return ts.srv.limits.live() == 1 })
 	if code, _, errOut := runCommand(t, c, "--help"); code != 0 {
 		t.Fatalf("after the first session ended: exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(ts.logs.String(), `reason="server full"`) {
+		t.Errorf("refusals not logged with their reason:\n%s", ts.logs.String())
 	}
 }
 
