@@ -92,6 +92,32 @@ func sameTrainingLine(t *testing.T, what string, a, b *screen) string {
 	}
 }
 
+// sameScreen polls two screens until every row above the footer (which
+// names each server's own address) is the same: header, panels, chart,
+// GPU telemetry, log and bars. Viewers of one run id tick on the same
+// instants, so once both have drawn the latest tick nothing differs.
+func sameScreen(t *testing.T, what string, a, b *screen) {
+	t.Helper()
+	body := func(s *screen) string {
+		txt := strings.TrimRight(s.text(), "\n ")
+		if i := strings.LastIndex(txt, "\n"); i >= 0 {
+			txt = txt[:i]
+		}
+		return txt
+	}
+	deadline := time.Now().Add(waitLimit)
+	for {
+		ta, tb := body(a), body(b)
+		if ta == tb && trainingLine(ta) != "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the two screens never matched; last seen:\n%s\n---\n%s", what, ta, tb)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // joinScreen opens a 120×40 PTY session joined to id and waits for its
 // first training frame, checking that the log shows history at once.
 func joinScreen(t *testing.T, addr, id, run string) *screen {
@@ -140,6 +166,7 @@ func TestJoinSameRunOnOneServerAcrossReplicasAndRestart(t *testing.T) {
 	b1 := joinScreen(t, b.addr, id, run)
 	line = sameTrainingLine(t, "two replicas", a1, b1)
 	t.Logf("two replicas:\n%s", line)
+	sameScreen(t, "two replicas", a1, b1)
 
 	// A different seed started at the same moment is another run: the
 	// comparison can fail.
@@ -171,6 +198,7 @@ func TestJoinSameRunOnOneServerAcrossReplicasAndRestart(t *testing.T) {
 	r1 := joinScreen(t, a2b.addr, id, run)
 	line = sameTrainingLine(t, "across a restart", r1, b1)
 	t.Logf("across a restart:\n%s", line)
+	sameScreen(t, "across a restart", r1, b1)
 }
 
 // TestJoinPlainStreamsMatchAcrossReplicas: two --join sessions without a PTY
