@@ -122,7 +122,6 @@ func TestServeFlagsAndEnvironment(t *testing.T) {
 }
 
 func TestRunExitStatuses(t *testing.T) {
-	noEnv := func(string) string { return "" }
 	// A port in use, and a data dir that cannot be created (a file is in
 	// the way; permissions would not stop root).
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
@@ -134,26 +133,50 @@ func TestRunExitStatuses(t *testing.T) {
 	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A data dir whose host key cannot be read: a directory stands where
+	// the key file should be (as root, a mode 000 file would still read).
+	unreadable := t.TempDir()
+	if err := os.Mkdir(filepath.Join(unreadable, "ssh_host_ed25519_key"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
+		env  map[string]string
 		code int
+		want string // in the one line on stderr
 	}{
-		{[]string{"--help"}, 0},
-		{[]string{"help"}, 0},
-		{[]string{"version"}, 0},
-		{[]string{"--bogus"}, 2},
-		{[]string{"play", "--help"}, 0},
-		{[]string{"play", "--bogus"}, 2},
-		{[]string{"--listen", "127.0.0.1:99999", "--data-dir", t.TempDir()}, 1},
-		{[]string{"--listen", busy.Addr().String(), "--data-dir", t.TempDir()}, 1},
-		{[]string{"--listen", "127.0.0.1:0", "--data-dir", filepath.Join(notADir, "data")}, 1},
+		{[]string{"--help"}, nil, 0, ""},
+		{[]string{"help"}, nil, 0, ""},
+		{[]string{"version"}, nil, 0, ""},
+		{[]string{"--bogus"}, nil, 2, "unknown option --bogus"},
+		{[]string{"play", "--help"}, nil, 0, ""},
+		{[]string{"play", "--bogus"}, nil, 2, "--bogus"},
+		// Bad config values, by flag and by environment.
+		{[]string{"--max-sessions", "-1"}, nil, 2, "must not be negative"},
+		{[]string{"--max-width", "10"}, nil, 2, "--max-width"},
+		{[]string{"--stall-timeout", "soon"}, nil, 2, "--stall-timeout"},
+		{[]string{"--log-format", "xml"}, nil, 2, "--log-format"},
+		{[]string{"--proxy-protocol-from", "not-a-cidr"}, nil, 2, "--proxy-protocol-from"},
+		{nil, map[string]string{"OVERFIT_MAX_SESSIONS": "lots"}, 2, "OVERFIT_MAX_SESSIONS"},
+		{nil, map[string]string{"OVERFIT_HANDSHAKE_TIMEOUT": "-5s"}, 2, "must not be negative"},
+		// Faults at startup.
+		{[]string{"--listen", "127.0.0.1:99999", "--data-dir", t.TempDir()}, nil, 1, "listen on 127.0.0.1:99999"},
+		{[]string{"--listen", busy.Addr().String(), "--data-dir", t.TempDir()}, nil, 1, "address already in use"},
+		{[]string{"--listen", "127.0.0.1:0", "--metrics-listen", busy.Addr().String(), "--data-dir", t.TempDir()}, nil, 1, "--metrics-listen"},
+		{[]string{"--listen", "127.0.0.1:0", "--data-dir", filepath.Join(notADir, "data")}, nil, 1, "--data-dir"},
+		{[]string{"--listen", "127.0.0.1:0", "--data-dir", unreadable}, nil, 1, "read host key"},
+		{[]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--authorized-keys", filepath.Join(notADir, "keys")}, nil, 1, "--authorized-keys"},
 	} {
 		var out, errOut bytes.Buffer
-		if code := run(tc.args, noEnv, nil, &out, &errOut); code != tc.code {
-			t.Errorf("overfit %v: exit %d, want %d (stderr %q)", tc.args, code, tc.code, errOut.String())
+		getenv := func(k string) string { return tc.env[k] }
+		if code := run(tc.args, getenv, nil, &out, &errOut); code != tc.code {
+			t.Errorf("overfit %v %v: exit %d, want %d (stderr %q)", tc.args, tc.env, code, tc.code, errOut.String())
 		}
-		if tc.code != 0 && strings.Count(errOut.String(), "\n") != 1 {
-			t.Errorf("overfit %v: stderr should be one line, got %q", tc.args, errOut.String())
+		if tc.code == 0 {
+			continue
+		}
+		if msg := errOut.String(); strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "overfit: ") || !strings.Contains(msg, tc.want) {
+			t.Errorf("overfit %v %v: stderr %q, want one line \"overfit: ...\" mentioning %q", tc.args, tc.env, msg, tc.want)
 		}
 	}
 }
