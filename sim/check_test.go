@@ -292,6 +292,7 @@ var (
 	reSingle   = regexp.MustCompile(`^  model\.safetensors  (\d+\.\d\d) GB$`)
 	reAllRed   = regexp.MustCompile(`: (\d+\.\d\d) GB over (\d+) DP ranks in (\d+\.\d+) ms \(bus bw (\d+\.\d) GB/s\)`)
 	reSaved    = regexp.MustCompile(`Checkpoint saved: checkpoint-(\d+) `)
+	reSaveRate = regexp.MustCompile(`Checkpoint saved: .* in (\d+\.\d) s, `)
 	reSelfTest = regexp.MustCompile(`256 MiB over (\d+) ranks in (\d+\.\d\d) ms \(bus bw (\d+\.\d) GB/s\)`)
 )
 
@@ -365,6 +366,14 @@ func checkLog(r *Run, lines []string) error {
 			bw, _ := strconv.ParseFloat(m[3], 64)
 			if want := 2 * (w - 1) / w * 256 * (1 << 20) / (bw * 1e9) * 1e3; !near(ms, want, 0.01) {
 				return fmt.Errorf("%q: want %.2f ms", l, want)
+			}
+		}
+		if m := reSaveRate.FindStringSubmatch(l); m != nil {
+			// the write rate stays what a shared parallel file system gives
+			sec, _ := strconv.ParseFloat(m[1], 64)
+			limit := math.Min(float64(r.Nodes)*25, 400) * 1e9 // GB/s per node, shared file system
+			if float64(r.CheckpointBytes)/sec > limit*1.03 {
+				return fmt.Errorf("%q: %.0f GB/s to storage", l, float64(r.CheckpointBytes)/sec/1e9)
 			}
 		}
 		if m := reSaved.FindStringSubmatch(l); m != nil && r.Job == JobPretrain && m[1] != strconv.FormatInt(r.EndStep, 10) {

@@ -17,13 +17,14 @@ type layout struct {
 }
 
 const (
-	gib             = 1 << 30
-	memHeadroom     = 0.93 // allocator fragmentation and spikes need the rest
-	overheadBytes   = 3.6 * gib
-	fineTuneSeqLen  = 4096
-	minFeasibleSeq  = 2048
-	maxDrawnNodes   = 256
-	checkpointBWGBs = 25.0 // per node, to a parallel file system
+	gib              = 1 << 30
+	memHeadroom      = 0.93 // allocator fragmentation and spikes need the rest
+	overheadBytes    = 3.6 * gib
+	fineTuneSeqLen   = 4096
+	minFeasibleSeq   = 2048
+	maxDrawnNodes    = 256
+	checkpointBWGBs  = 25.0  // per node, to a parallel file system
+	maxCheckpointGBs = 400.0 // the file system's aggregate bandwidth
 )
 
 // shardingsFor lists the state shardings a framework offers, cheapest

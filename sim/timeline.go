@@ -158,7 +158,10 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	run.CheckpointBytes = int64(ckptBPP * float64(params))
 	run.ExportBytes = 2 * params
 	agg := float64(min(nodes, 16))
-	ckptBW := math.Min(float64(nodes)*checkpointBWGBs, 1500) * 1e9
+	// a parallel file system gives each node ~25 GB/s, but the whole
+	// cluster shares a few hundred GB/s: a 405B run's 5.7 TB state takes
+	// ~15 s to write, not 4
+	ckptBW := math.Min(float64(nodes)*checkpointBWGBs, maxCheckpointGBs) * 1e9
 	bannerDur := 2.5 + 0.35*math.Log2(float64(gpus)+1) + r.Float64()
 	var loadDur float64
 	evalBatches := float64(20 + r.IntN(180))
