@@ -1,0 +1,53 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// TestPlayQuitsAfterABurstOfKeys runs `overfit play` in a real terminal
+// (a pty) and pastes two thousand q's: the first quits, and play must still
+// return with the terminal restored. Bubble Tea's stock input reader (play
+// uses it; SSH sessions have their own, see readInput) blocks forever
+// sending the remaining keys to the ended program; Run stops waiting for
+// it after 500 ms, so play returns late by that much and the process exit
+// takes the blocked goroutine along.
+func TestPlayQuitsAfterABurstOfKeys(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatalf("open a pty: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 30, Cols: 100}); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	go func() { _, _ = io.Copy(&out, ptmx) }()
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"play", "--speed", "4"}, func(string) string { return "" }, tty, tty, io.Discard)
+	}()
+	eventually(t, "the dashboard", func() bool { return strings.Contains(out.String(), "elapsed") })
+
+	begun := time.Now()
+	if _, err := io.WriteString(ptmx, strings.Repeat("q", 2000)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("play: exit %d", code)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("play did not return after q")
+	}
+	t.Logf("play returned %v after the keys", time.Since(begun).Round(time.Millisecond))
+	eventually(t, "the terminal restored (alternate screen left)", func() bool {
+		return strings.Contains(out.String(), "\x1b[?1049l")
+	})
+}
