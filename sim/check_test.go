@@ -175,6 +175,10 @@ func checkRun(r *Run) error {
 	if need > float64(r.GPU.MemMiB)*(1<<20) {
 		return fmt.Errorf("needs %.1f GiB per GPU, has %d MiB", need/gib, r.GPU.MemMiB)
 	}
+	// the allocator holds what the tensors need plus caching, not a multiple
+	if got := float64(r.MemPerGPUMiB) * (1 << 20); got > 1.6*need+(1<<20) {
+		return fmt.Errorf("%.1f GiB reserved per GPU for %.1f GiB of tensors", got/gib, need/gib)
+	}
 	return nil
 }
 
