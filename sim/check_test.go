@@ -309,6 +309,9 @@ func checkLog(r *Run, lines []string) error {
 			return fmt.Errorf("log lacks %q", want)
 		}
 	}
+	if strings.Contains(all, " 1 steps") {
+		return fmt.Errorf("log says \"1 steps\"")
+	}
 	if r.StartStep > 0 && !strings.Contains(all, fmt.Sprintf("Resuming from checkpoint-%d", r.StartStep)) {
 		return fmt.Errorf("resumed run does not say so")
 	}

@@ -380,8 +380,8 @@ func (p *runPlan) prep(s *script) {
 	tps := int64(run.GlobalBatch) * int64(run.SeqLen)
 	s.log(LevelInfo, p.src("data"), "Batch: micro %d x grad accum %d x DP %d = global %d sequences (%s tokens/step)",
 		run.MicroBatch, run.GradAccum, run.DP, run.GlobalBatch, commas(tps))
-	s.log(LevelInfo, p.src("trainer"), "Optimizer AdamW (betas 0.9, 0.95, weight decay 0.1), lr %.1e, warmup %d steps, cosine to %.1e, grad clip 1.0",
-		run.PeakLR, run.WarmupSteps, run.MinLR)
+	s.log(LevelInfo, p.src("trainer"), "Optimizer AdamW (betas 0.9, 0.95, weight decay 0.1), lr %.1e, warmup %s, cosine to %.1e, grad clip 1.0",
+		run.PeakLR, plural(int(run.WarmupSteps), "step"), run.MinLR)
 	switch run.Framework {
 	case FrameworkHF:
 		s.log(LevelInfo, p.src("trainer"), "***** Running training *****")
