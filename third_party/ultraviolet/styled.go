@@ -193,7 +193,6 @@ func printStringFrom[T []byte | string](
 	var link Link
 	if row != nil {
 		style, link = row.pen.style, row.pen.link
-		defer func() { row.pen, row.end = pen{style: style, link: link}, x }()
 	}
 	var state byte
 	lastX, lastY := -1, -1 // last cell written, for folding in combining marks
@@ -269,7 +268,7 @@ func printStringFrom[T []byte | string](
 		default:
 			if row != nil && !rowLocal(seq, p, lastX) {
 				row.crossed = true
-				return lines
+				return lines // the row is discarded: no pen to report
 			}
 			// Valid sequences always have a non-zero Cmd.
 			// TODO: Handle cursor movement and other sequences
@@ -353,6 +352,10 @@ func printStringFrom[T []byte | string](
 		s.SetCell(x, y, &cell)
 	}
 
+	if row != nil {
+		// Where the row left the pen and the cursor, for the next row.
+		row.pen, row.end = pen{style: style, link: link}, x
+	}
 	return lines
 }
 
