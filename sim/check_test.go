@@ -145,6 +145,10 @@ func checkRun(r *Run) error {
 	case r.Duration <= 0:
 		return fmt.Errorf("duration %v", r.Duration)
 	}
+	// every sequence a step counts is a full one of real tokens
+	if r.Samples*int64(r.SeqLen) > r.Dataset.Tokens && r.Samples > int64(r.GlobalBatch) {
+		return fmt.Errorf("%d sequences of %d tokens from a %d-token dataset", r.Samples, r.SeqLen, r.Dataset.Tokens)
+	}
 	if r.Job == JobPretrain {
 		// The job's token budget, its data and its epochs agree: a mixture
 		// sampled from the corpus is one epoch that the job's last step

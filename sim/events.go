@@ -374,8 +374,8 @@ func (p *runPlan) prep(s *script) {
 				run.Dataset.Name, billions(run.Dataset.Tokens), commas(run.Samples), run.SeqLen)
 		}
 	} else {
-		s.log(LevelInfo, p.src("data"), "Dataset %s: %s samples, training on %s (sequence length %d, packing off)",
-			run.Dataset.Name, commas(run.Dataset.Samples), commas(run.Samples), run.SeqLen)
+		s.log(LevelInfo, p.src("data"), "Dataset %s: %s samples (%s tokens), packed into sequences of %d tokens: training on %s of %s",
+			run.Dataset.Name, commas(run.Dataset.Samples), billions(run.Dataset.Tokens), run.SeqLen, commas(run.Samples), commas(run.Dataset.Tokens/int64(run.SeqLen)))
 	}
 	tps := int64(run.GlobalBatch) * int64(run.SeqLen)
 	s.log(LevelInfo, p.src("data"), "Batch: micro %d x grad accum %d x DP %d = global %d sequences (%s tokens/step)",

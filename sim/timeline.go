@@ -255,17 +255,25 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		} else {
 			spe = max(2, shownBudget/int64(epochs))
 		}
+		// Conversations are packed into full sequences (so every token a
+		// step claims is a real one): a dataset holds Tokens/seq of them.
 		need := spe * int64(run.GlobalBatch)
-		ds = pickDataset(r, cat, job, func(d Dataset) bool { return d.Samples >= need })
-		if limit := ds.Samples / int64(run.GlobalBatch); spe > limit && o.Steps == 0 {
+		packed := func(d Dataset) int64 { return d.Tokens / int64(seq) }
+		ds = pickDataset(r, cat, job, func(d Dataset) bool { return packed(d) >= need })
+		if limit := packed(ds) / int64(run.GlobalBatch); spe > limit && o.Steps == 0 {
 			// the whole dataset is less than the window wants: more
 			// passes over it (which is how fine-tunes overfit)
 			want := spe * int64(epochs)
 			spe = max(1, limit)
 			epochs = int(min(5, max(int64(epochs), want/spe)))
+		} else if spe > limit {
+			// a forced step count over a small dataset: as many passes
+			// as it takes
+			spe = max(1, limit)
+			epochs = int((o.Steps + spe - 1) / spe)
 		}
 		run.Samples = spe*int64(run.GlobalBatch) + int64(r.IntN(run.GlobalBatch))
-		if run.Samples > ds.Samples {
+		if run.Samples > packed(ds) {
 			run.Samples = spe * int64(run.GlobalBatch)
 		}
 		run.StepsPerEpoch = spe
