@@ -79,6 +79,9 @@ func (r *StyledRows) Draw(buf Screen, area Rectangle, str string) (drawn int, ok
 		var line string
 		line, str, _ = strings.Cut(str, "\n")
 		if old := &r.rows[i]; !full && old.text == line && old.from == p {
+			// Keep the new frame's copy: the old one would keep the whole
+			// frame it was cut from alive for as long as the row holds.
+			old.text = line
 			p = old.to
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // randomRow is a row of text with SGR changes, wide and combining
@@ -146,5 +147,25 @@ func TestStyledRowsInvalidate(t *testing.T) {
 	}
 	if n, _ := sr.Draw(buf, Rect(0, 0, 5, 1), "a\nb"); n != 1 {
 		t.Fatalf("new area drew %d rows, want 1", n)
+	}
+}
+
+// TestStyledRowsKeepsOnlyTheLastFrame: rows cut from the frame just drawn,
+// not from the older frames they were first drawn from, so a session holds
+// one frame's text however long its rows stay unchanged.
+func TestStyledRowsKeepsOnlyTheLastFrame(t *testing.T) {
+	buf := NewScreenBuffer(10, 2)
+	var sr StyledRows
+	first := strings.Clone("same\nold")
+	sr.Draw(buf, buf.Bounds(), first)
+	second := strings.Clone("same\nnew")
+	sr.Draw(buf, buf.Bounds(), second)
+	base := unsafe.StringData(second)
+	for i, row := range sr.rows {
+		p := unsafe.StringData(row.text)
+		if uintptr(unsafe.Pointer(p)) < uintptr(unsafe.Pointer(base)) ||
+			uintptr(unsafe.Pointer(p)) >= uintptr(unsafe.Pointer(base))+uintptr(len(second)) {
+			t.Errorf("row %d text %q is not cut from the last frame", i, row.text)
+		}
 	}
 }
