@@ -313,6 +313,9 @@ func checkLog(r *Run, lines []string) error {
 			return fmt.Errorf("log lacks %q", want)
 		}
 	}
+	if r.Framework != FrameworkHF && strings.Contains(all, ".cache/huggingface/hub") {
+		return fmt.Errorf("%v run loads weights through transformers' cache", r.Framework)
+	}
 	if strings.Contains(all, " 1 steps") {
 		return fmt.Errorf("log says \"1 steps\"")
 	}

@@ -175,6 +175,13 @@ func (p *runPlan) statics() []line {
 				s.at(sg.start + time.Second/5)
 				s.log(LevelInfo, "", "Model %s size: %s total parameters", m.Name, commas(run.Params))
 				s.at(sg.end - time.Second/5)
+			case run.Framework == FrameworkTorchtitan:
+				// torchtitan reads a distributed checkpoint converted
+				// from the HF weights, not the transformers cache
+				s.log(LevelInfo, "", "Loading the checkpoint from ./assets/models/%s/dcp (converted from %s, bf16).", sanitize(m.Name), m.repo())
+				s.at(sg.start + time.Second/5)
+				s.log(LevelInfo, "", "Finished loading the checkpoint in %.2f seconds.", (sg.end - sg.start - 2*time.Second/5).Seconds())
+				s.at(sg.end - time.Second/5)
 			default:
 				file := "model.safetensors"
 				if run.Shards > 1 {
