@@ -216,6 +216,9 @@ func printStringFrom[T []byte | string](
 		case width > 0:
 			cell.Width = width
 			cell.Content = string(seq)
+			if row != nil {
+				cell.Content = row.names.intern(cell.Content) // overfit patch
+			}
 			// Any pass-through sequences seen since the last cell belong in
 			// front of this glyph, the order they arrived in. Checked rather
 			// than joined unconditionally, because there are none at all on the

@@ -169,3 +169,30 @@ func TestStyledRowsKeepsOnlyTheLastFrame(t *testing.T) {
 		}
 	}
 }
+
+// TestStyledRowsCellsDoNotPinFrames: cell contents are not substrings of
+// the frame, so a frame can be collected while its cells stay on screen.
+func TestStyledRowsCellsDoNotPinFrames(t *testing.T) {
+	buf := NewScreenBuffer(12, 1)
+	var sr StyledRows
+	frame := strings.Clone("ab│█世e\u0301")
+	sr.Draw(buf, buf.Bounds(), frame)
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(frame)))
+	for x := range 12 {
+		c := buf.CellAt(x, 0)
+		if c == nil || c.Content == "" {
+			continue
+		}
+		p := uintptr(unsafe.Pointer(unsafe.StringData(c.Content)))
+		if p >= lo && p < lo+uintptr(len(frame)) {
+			t.Errorf("cell %d %q points into the frame", x, c.Content)
+		}
+	}
+	var n contentNames
+	for i := range 2 * maxContentNames {
+		n.intern(string(rune(0x4e00 + i)))
+	}
+	if len(n.m) > maxContentNames {
+		t.Errorf("%d names kept, want at most %d", len(n.m), maxContentNames)
+	}
+}
