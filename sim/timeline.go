@@ -101,10 +101,14 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	// watchable (≤ ~15 s), never below one micro-batch per DP rank.
 	dpmb := lay.DP * lay.MB
 	var choices []float64 // tokens per step, or sequences for fine-tunes
+	// Small models are often trained from scratch in one sitting (a
+	// "speedrun"): the window is the whole job, and its batch is a small
+	// one, so the run has hundreds of steps rather than a few dozen.
+	scratch := job == JobPretrain && active < 2e9 && r.Float64() < 0.4
 	if job == JobPretrain {
 		b := float64(active) / 1e9
 		switch {
-		case b < 1:
+		case b < 1 || scratch:
 			choices = []float64{0.25e6, 0.5e6}
 		case b < 10:
 			choices = []float64{1e6, 2e6, 4e6}
@@ -226,9 +230,6 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		}
 		jobTokens := math.Min(math.Min(tpp*float64(params), 18e12), run.TokensPerSec*days*86400)
 		jobSteps := int64(jobTokens / tokensPerStep)
-		// Small models are often trained from scratch in one sitting (a
-		// "speedrun"): the window is the whole job.
-		scratch := active < 2e9 && r.Float64() < 0.4
 		if scratch || jobSteps <= shown*3/2 {
 			run.StartStep, run.TotalSteps = 0, shown
 		} else {

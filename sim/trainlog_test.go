@@ -81,3 +81,23 @@ func TestRoundInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestSpeedrunsUseSmallBatches: a small model trained from scratch in one
+// sitting takes hundreds of small steps, not a few dozen 4M-token ones.
+func TestSpeedrunsUseSmallBatches(t *testing.T) {
+	n := 0
+	for seed := uint64(0); seed < 400; seed++ {
+		s := mustStream(t, Options{Seed: seed, Job: JobPretrain})
+		r := s.Run()
+		if r.StartStep > 0 || r.ActiveParams >= 2e9 {
+			continue
+		}
+		n++
+		if tok := r.GlobalBatch * r.SeqLen; tok > 512*1024 && r.TotalSteps < 100 {
+			t.Errorf("seed %d: %s from scratch with %d tokens/step, %d steps", seed, r.Model.Name, tok, r.TotalSteps)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no speedruns drawn")
+	}
+}
