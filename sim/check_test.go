@@ -294,14 +294,17 @@ func checkSnapshot(r *Run, s *Snapshot) error {
 }
 
 var (
-	reShard    = regexp.MustCompile(`^  model-(\d{5})-of-(\d{5})\.safetensors  (\d+\.\d\d) GB$`)
-	reMore     = regexp.MustCompile(`^  … (\d+) more …$`)
-	reExport   = regexp.MustCompile(`^Export complete: (\d+) shards?, (\d+\.\d\d) GB total$`)
-	reSingle   = regexp.MustCompile(`^  model\.safetensors  (\d+\.\d\d) GB$`)
-	reAllRed   = regexp.MustCompile(`: (\d+\.\d\d) GB over (\d+) DP ranks in (\d+\.\d+) ms \(bus bw (\d+\.\d) GB/s\)`)
-	reSaved    = regexp.MustCompile(`Checkpoint saved: checkpoint-(\d+) `)
-	reSaveRate = regexp.MustCompile(`Checkpoint saved: .* in (\d+\.\d) s, `)
-	reSelfTest = regexp.MustCompile(`256 MiB over (\d+) ranks in (\d+\.\d\d) ms \(bus bw (\d+\.\d) GB/s\)`)
+	reShard     = regexp.MustCompile(`^  model-(\d{5})-of-(\d{5})\.safetensors  (\d+\.\d\d) GB$`)
+	reMore      = regexp.MustCompile(`^  … (\d+) more …$`)
+	reExport    = regexp.MustCompile(`^Export complete: (\d+) shards?, (\d+\.\d\d) GB total$`)
+	reSingle    = regexp.MustCompile(`^  model\.safetensors  (\d+\.\d\d) GB$`)
+	reAllRed    = regexp.MustCompile(`: (\d+\.\d\d) GB over (\d+) DP ranks in (\d+\.\d+) ms \(bus bw (\d+\.\d) GB/s\)`)
+	reSaved     = regexp.MustCompile(`Checkpoint saved: checkpoint-(\d+) `)
+	reSaveRate  = regexp.MustCompile(`Checkpoint saved: .* in (\d+\.\d) s, `)
+	reBestStays = regexp.MustCompile(`best stays (\d+\.\d{4})`)
+	reNewBest   = regexp.MustCompile(`new best eval loss (\d+\.\d{4})`)
+	reSumBest   = regexp.MustCompile(`^\| Best eval loss +\| (\d+\.\d{4}) +\|$`)
+	reSelfTest  = regexp.MustCompile(`256 MiB over (\d+) ranks in (\d+\.\d\d) ms \(bus bw (\d+\.\d) GB/s\)`)
 )
 
 // checkLog checks the whole plain log of one run.
@@ -326,6 +329,21 @@ func checkLog(r *Run, lines []string) error {
 	for i := 1; i < len(lines) && strings.HasPrefix(lines[0], "+--") && !strings.HasPrefix(lines[i], "torchrun"); i++ {
 		if utf8.RuneCountInString(lines[i]) != utf8.RuneCountInString(lines[0]) {
 			return fmt.Errorf("nvidia-smi line %q misaligned", lines[i])
+		}
+	}
+	// the summary's best eval loss is the best the log reported
+	best := math.Inf(1)
+	for _, l := range lines {
+		for _, re := range []*regexp.Regexp{reBestStays, reNewBest} {
+			if m := re.FindStringSubmatch(l); m != nil {
+				v, _ := strconv.ParseFloat(m[1], 64)
+				best = math.Min(best, v)
+			}
+		}
+	}
+	for _, l := range lines {
+		if m := reSumBest.FindStringSubmatch(l); m != nil && !math.IsInf(best, 1) && m[1] != fmt.Sprintf("%.4f", best) {
+			return fmt.Errorf("summary best eval loss %s, the log's best was %.4f", m[1], best)
 		}
 	}
 	var idx []int

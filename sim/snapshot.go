@@ -121,6 +121,9 @@ func (s *Stream) metrics(m *Metrics, sg *seg, k int64, t time.Duration) {
 	m.MFU = m.TokensPerSec * 6 * float64(run.ActiveParams) / (run.GPU.PeakTFLOPs * 1e12 * float64(run.Nodes*run.GPUsPerNode))
 	m.TFLOPsPerGPU = m.MFU * run.GPU.PeakTFLOPs
 	best := math.Inf(1)
+	if run.StartStep > 0 {
+		best = ph.val(run.StartStep) // the resumed job's best, as its log says
+	}
 	for i := range p.segs {
 		e := &p.segs[i]
 		if e.kind == segEval && e.end <= t {

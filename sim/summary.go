@@ -21,10 +21,9 @@ func summaryTable(p *runPlan) []string {
 	if run.Job == JobPretrain {
 		epochs = fmt.Sprintf("%.3f", p.epoch(end))
 	}
-	best := math.Inf(1)
-	for _, e := range p.evals {
-		best = math.Min(best, e.loss)
-	}
+	// the same best the checkpoint lines report: a resumed job's best
+	// includes its evaluations before the window
+	best := p.bestBefore(len(p.evals))
 	var sumStart float64
 	for _, sg := range p.segs {
 		if sg.kind == segSummary {

@@ -391,7 +391,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	for _, s := range p.evalSteps {
 		v := ph.val(s)
 		e := evalResult{step: s, loss: v, train: ph.base(s)}
-		if v < best-1e-4 {
+		if v < best {
 			best, e.best, patience = v, true, 0
 		} else {
 			patience++
