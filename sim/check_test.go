@@ -203,6 +203,10 @@ func checkSnapshot(r *Run, s *Snapshot) error {
 	if !finite(m.Loss, m.PPL, m.LR, m.GradNorm, m.TokensPerSec, m.MFU, m.TFLOPsPerGPU, m.ValLoss, m.Epoch) {
 		return fmt.Errorf("non-finite metrics %+v", *m)
 	}
+	// nothing sits above a fresh model's ln(vocab) plus a spike
+	if m.Loss > math.Log(float64(r.Model.Vocab))+2 || m.ValLoss > math.Log(float64(r.Model.Vocab))+2 {
+		return fmt.Errorf("loss %.4f / val %.4f above a fresh model's", m.Loss, m.ValLoss)
+	}
 	if m.Loss < r.LossFloor || m.Loss <= 0 {
 		return fmt.Errorf("loss %.4f below floor %.4f", m.Loss, r.LossFloor)
 	}

@@ -120,7 +120,9 @@ func (p *physics) loss(step int64) float64 {
 	// nats so validation stays just above training even early on. The
 	// multiplicative form keeps the loss above the floor.
 	gap := math.Max(b-p.floor, 1e-9)
-	amp := math.Min(p.noiseAmp+0.01/gap, 0.04/gap)
+	// The cap at 1 keeps a curve that has converged onto its floor (a
+	// fine-tune forced through dozens of epochs) from exploding.
+	amp := math.Min(math.Min(p.noiseAmp+0.01/gap, 0.04/gap), 1)
 	l := p.floor + gap*math.Exp(amp*nz)
 	d, _ := p.spike(step)
 	return l + d
@@ -134,7 +136,8 @@ func (p *physics) val(step int64) float64 {
 	if !p.pretrain {
 		x := float64(step) / p.stepsPerEpoch
 		if x > 1 {
-			gap += p.overfit * math.Pow(x-1, 1.3)
+			// overfitting grows with each extra pass, then levels off
+			gap += p.overfit * math.Pow(math.Min(x-1, 5), 1.3)
 		}
 	}
 	return b + gap
