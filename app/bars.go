@@ -59,12 +59,5 @@ func (v *barsView) writeRow(b *builder, i int) int {
 
 // View renders the bars as lines (the sub-view API).
 func (v *barsView) View() string {
-	var b builder
-	for i := range v.text {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		v.writeRow(&b, i)
-	}
-	return b.String()
+	return joinRows(len(v.text), func(b *builder, i int) { v.writeRow(b, i) })
 }

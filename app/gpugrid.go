@@ -250,12 +250,5 @@ func utilGlyph(u float64) string {
 
 // View renders the panel (the sub-view API).
 func (v *gpuGridView) View() string {
-	var b builder
-	for i := range v.h {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		v.writeRow(&b, i)
-	}
-	return b.String()
+	return joinRows(v.h, v.writeRow)
 }

@@ -248,14 +248,7 @@ func (p *logPane) writeRow(b *builder, i int) int {
 // View renders the pane as h lines (the sub-view API; the root writes rows
 // straight into its frame instead).
 func (p *logPane) View() string {
-	var b builder
-	for i := range p.h {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		p.writeRow(&b, i)
-	}
-	return b.String()
+	return joinRows(p.h, func(b *builder, i int) { p.writeRow(b, i) })
 }
 
 func levelPaint(th *theme, l sim.Level) paint {

@@ -146,12 +146,5 @@ func (v *metricsView) writeRow(b *builder, i int) {
 
 // View renders the panel (the sub-view API).
 func (v *metricsView) View() string {
-	var b builder
-	for i := range v.h {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		v.writeRow(&b, i)
-	}
-	return b.String()
+	return joinRows(v.h, v.writeRow)
 }
