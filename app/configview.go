@@ -15,6 +15,7 @@ type configView struct {
 	run   *sim.Run
 	width int
 	items []metricItem
+	rows  rowCache
 }
 
 // SetSize sets the panel's outer size (borders included).
@@ -27,6 +28,7 @@ func (v *configView) SetRun(run *sim.Run) {
 	}
 	v.run = run
 	v.items = v.items[:0]
+	v.rows.invalidate()
 	if run == nil {
 		return
 	}
@@ -84,8 +86,17 @@ func frameworkName(f sim.Framework) string {
 	return "HF Trainer"
 }
 
-// writeRow appends row i of the panel (exactly w cells).
+// invalidate drops the drawn rows (theme change).
+func (v *configView) invalidate() { v.rows.invalidate() }
+
+// writeRow appends row i of the panel (exactly w cells), drawn once per
+// run, size or theme.
 func (v *configView) writeRow(b *builder, i int) {
+	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
+}
+
+// drawRow draws row i of the panel (exactly w cells).
+func (v *configView) drawRow(b *builder, i int) {
 	th := v.th
 	switch i {
 	case 0:

@@ -19,6 +19,7 @@ type gpuGridView struct {
 	nodes   int
 	perNode int
 	tmp     []byte
+	rows    rowCache
 }
 
 // SetSize sets the panel's outer size (borders included).
@@ -30,6 +31,7 @@ func (v *gpuGridView) SetGPUs(run *sim.Run, gpus []sim.GPUStat) {
 	// A copy: the snapshot's slice is refilled on every tick, the grid
 	// refreshes once per second.
 	v.gpus = append(v.gpus[:0], gpus...)
+	v.rows.invalidate()
 	v.nodes, v.perNode = 0, 0
 	if run != nil && run.GPUsPerNode > 0 {
 		v.nodes, v.perNode = run.Nodes, run.GPUsPerNode
@@ -82,8 +84,17 @@ func (v *gpuGridView) shown() int {
 // perGPU says whether rows are GPUs (a single node) rather than nodes.
 func (v *gpuGridView) perGPU() bool { return v.nodes == 1 }
 
-// writeRow appends row i of the panel (exactly w cells).
+// invalidate drops the drawn rows (theme change).
+func (v *gpuGridView) invalidate() { v.rows.invalidate() }
+
+// writeRow appends row i of the panel (exactly w cells), drawn once per
+// change of telemetry, size or theme.
 func (v *gpuGridView) writeRow(b *builder, i int) {
+	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
+}
+
+// drawRow draws row i of the panel (exactly w cells).
+func (v *gpuGridView) drawRow(b *builder, i int) {
 	th := v.th
 	switch i {
 	case 0:

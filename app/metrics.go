@@ -10,6 +10,7 @@ type metricsView struct {
 	w, h  int
 	items []metricItem
 	tmp   []byte
+	rows  rowCache
 }
 
 type metricItem struct {
@@ -36,6 +37,7 @@ func (v *metricsView) SetMetrics(s *sim.Snapshot) {
 	th := v.th
 	m := &s.Metrics
 	v.items = v.items[:0]
+	v.rows.invalidate()
 	// A fresh run has no numbers until its first step; a resumed one shows
 	// its checkpoint's from the start.
 	started := m.Step > 0 || (s.Phase != sim.PhaseInit && m.Loss > 0)
@@ -101,8 +103,17 @@ func (v *metricsView) SetMetrics(s *sim.Snapshot) {
 	v.tmp = d
 }
 
-// writeRow appends row i of the panel (exactly w cells).
+// invalidate drops the drawn rows (theme change).
+func (v *metricsView) invalidate() { v.rows.invalidate() }
+
+// writeRow appends row i of the panel (exactly w cells), drawn once per
+// change of numbers, size or theme.
 func (v *metricsView) writeRow(b *builder, i int) {
+	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
+}
+
+// drawRow draws row i of the panel (exactly w cells).
+func (v *metricsView) drawRow(b *builder, i int) {
 	th := v.th
 	switch i {
 	case 0:

@@ -46,6 +46,9 @@ func (m *Model) restyle() {
 	m.theme = newTheme(m.dark, m.profile)
 	m.header.invalidate()
 	m.chart.invalidate()
+	m.metrics.invalidate()
+	m.gpus.invalidate()
+	m.config.invalidate()
 	m.footer.invalidate()
 	m.help.invalidate()
 	m.panelsDue, m.gpusDue = true, true
