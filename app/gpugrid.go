@@ -182,22 +182,31 @@ func (v *gpuGridView) writeNode(b *builder, node, room int) int {
 	}
 	w += len(gs)
 	n := float64(len(gs))
-	fields := [4][]byte{}
-	fields[0] = append(appendFixed(nil, util/n*100, 0), '%')
-	fields[1] = append(appendFixed(nil, temp, 0), 'C')
-	fields[2] = append(appendFixed(nil, power/n, 0), 'W')
-	fields[3] = append(appendGiB(nil, mem), 'G')
+	// The fields are formatted back to back into one scratch buffer: no
+	// allocation per field.
+	var ends [4]int
+	d = append(appendFixed(d[:0], util/n*100, 0), '%')
+	ends[0] = len(d)
+	d = append(appendFixed(d, temp, 0), 'C')
+	ends[1] = len(d)
+	d = append(appendFixed(d, power/n, 0), 'W')
+	ends[2] = len(d)
+	d = append(appendGiB(d, mem), 'G')
+	ends[3] = len(d)
 	widths := [4]int{5, 5, 6, 7}
-	for k, f := range fields {
+	start := 0
+	for k, end := range ends {
 		if w+widths[k] > room {
 			break
 		}
+		f := d[start:end]
+		start = end
 		spaces(b, widths[k]-len(f))
 		pt := paint("")
 		if k == 1 {
 			pt = th.health[min(int(worst), 2)]
 		}
-		pt.write(b, string(f))
+		pt.writeBytes(b, f)
 		w += widths[k]
 	}
 	v.tmp = d
@@ -209,45 +218,58 @@ func (v *gpuGridView) writeGPU(b *builder, g *sim.GPUStat, room int) int {
 	th := v.th
 	d := append(v.tmp[:0], "GPU"...)
 	d = strconv.AppendInt(d, int64(g.Local), 10)
-	label := string(d)
-	if len(label) > room {
+	v.tmp = d
+	if len(d) > room {
 		return 0
 	}
-	th.dim.write(b, label)
-	w := len(label)
+	th.dim.writeBytes(b, d)
+	w := len(d)
 	// A short utilization meter, scaled to the room left.
 	meter := min(10, room-w-1-34)
 	if meter >= 4 {
 		b.WriteByte(' ')
 		full := int(g.Util*float64(meter) + 0.5)
-		var m builder
-		repeat(&m, "█", full)
-		th.health[min(int(g.Health), 2)].write(b, m.String())
-		m.Reset()
-		repeat(&m, "░", meter-full)
-		th.dim.write(b, m.String())
+		d = d[:0]
+		for range full {
+			d = append(d, "█"...)
+		}
+		th.health[min(int(g.Health), 2)].writeBytes(b, d)
+		d = d[:0]
+		for range meter - full {
+			d = append(d, "░"...)
+		}
+		th.dim.writeBytes(b, d)
 		w += 1 + meter
 	}
-	fields := [4][]byte{}
-	fields[0] = append(appendFixed(nil, g.Util*100, 0), '%')
-	fields[1] = append(appendFixed(nil, g.TempC, 0), 'C')
-	f := appendFixed(nil, g.PowerW, 0)
-	f = append(f, '/')
-	fields[2] = append(appendFixed(f, g.PowerCapW, 0), 'W')
-	f = appendGiB(nil, g.MemUsedMiB)
-	f = append(f, '/')
-	fields[3] = append(appendGiB(f, g.MemTotalMiB), 'G')
+	// The fields are formatted back to back into one scratch buffer: no
+	// allocation per field.
+	var ends [4]int
+	d = append(appendFixed(d[:0], g.Util*100, 0), '%')
+	ends[0] = len(d)
+	d = append(appendFixed(d, g.TempC, 0), 'C')
+	ends[1] = len(d)
+	d = appendFixed(d, g.PowerW, 0)
+	d = append(d, '/')
+	d = append(appendFixed(d, g.PowerCapW, 0), 'W')
+	ends[2] = len(d)
+	d = appendGiB(d, g.MemUsedMiB)
+	d = append(d, '/')
+	d = append(appendGiB(d, g.MemTotalMiB), 'G')
+	ends[3] = len(d)
 	widths := [4]int{5, 5, 11, 13}
-	for k, f := range fields {
+	start := 0
+	for k, end := range ends {
 		if w+widths[k] > room {
 			break
 		}
+		f := d[start:end]
+		start = end
 		spaces(b, widths[k]-len(f))
 		pt := paint("")
 		if k == 1 {
 			pt = th.health[min(int(g.Health), 2)]
 		}
-		pt.write(b, string(f))
+		pt.writeBytes(b, f)
 		w += widths[k]
 	}
 	v.tmp = d

@@ -29,6 +29,17 @@ func (p paint) write(b *builder, s string) {
 	b.WriteString(sgrReset)
 }
 
+// writeBytes is write for a scratch buffer, without a string conversion.
+func (p paint) writeBytes(b *builder, s []byte) {
+	if p == "" || len(s) == 0 {
+		b.Write(s)
+		return
+	}
+	b.WriteString(string(p))
+	b.Write(s)
+	b.WriteString(sgrReset)
+}
+
 // theme is every paint the views use, for one background and color profile.
 type theme struct {
 	dim, bold, accent, accentBold, info, ok, warn, err, hot paint
