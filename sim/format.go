@@ -104,18 +104,41 @@ func (b Bar) Format(width int) string {
 		frac = math.Max(0, math.Min(1, b.Done/b.Total))
 	}
 	pct := int(frac * 100)
-	left := fmt.Sprintf("%s: %3d%%|", b.Label, pct)
-	right := fmt.Sprintf("| %s/%s [%s<%s, %s]", b.count(b.Done), b.count(b.Total),
-		tqdmTime(b.Elapsed), b.eta(), b.rate())
-	room := width - utf8.RuneCountInString(left) - utf8.RuneCountInString(right)
+	// Both sides go into one scratch buffer (a frame formats every live bar
+	// at every tick of every session, so no fmt and no string per piece).
+	var scratch [160]byte
+	d := append(scratch[:0], b.Label...)
+	d = append(d, ": "...)
+	d = appendPadded(d, int64(pct), 3, ' ')
+	d = append(d, "%|"...)
+	lEnd := len(d)
+	d = append(d, "| "...)
+	d = b.appendCount(d, b.Done)
+	d = append(d, '/')
+	d = b.appendCount(d, b.Total)
+	d = append(d, " ["...)
+	d = appendTqdmTime(d, b.Elapsed)
+	d = append(d, '<')
+	d = b.appendETA(d)
+	d = append(d, ", "...)
+	d = b.appendRate(d)
+	d = append(d, ']')
+	left, right := d[:lEnd], d[lEnd:]
+	room := width - utf8.RuneCount(left) - utf8.RuneCount(right)
 	if room < 3 {
-		s := fmt.Sprintf("%s: %3d%% %s/%s", b.Label, pct, b.count(b.Done), b.count(b.Total))
-		return cut(s, width)
+		s := append(d[:0], b.Label...)
+		s = append(s, ": "...)
+		s = appendPadded(s, int64(pct), 3, ' ')
+		s = append(s, "% "...)
+		s = b.appendCount(s, b.Done)
+		s = append(s, '/')
+		s = b.appendCount(s, b.Total)
+		return cut(string(s), width)
 	}
 	room = min(room, 60)
 	var sb strings.Builder
 	sb.Grow(len(left) + len(right) + room*3)
-	sb.WriteString(left)
+	sb.Write(left)
 	eighths := int(frac * float64(room) * 8)
 	full := eighths / 8
 	for range full {
@@ -131,38 +154,61 @@ func (b Bar) Format(width int) string {
 	for ; n < room; n++ {
 		sb.WriteByte(' ')
 	}
-	sb.WriteString(right)
+	sb.Write(right)
 	return sb.String()
 }
 
-func (b Bar) count(v float64) string {
+// appendPadded appends v in decimal, padded on the left with pad to at
+// least w bytes (fmt's %3d or %02d).
+func appendPadded(dst []byte, v int64, w int, pad byte) []byte {
+	var num [20]byte
+	s := strconv.AppendInt(num[:0], v, 10)
+	if pad == '0' && v < 0 {
+		// fmt keeps the sign in front of zero padding.
+		dst = append(dst, '-')
+		s = s[1:]
+		w--
+	}
+	for range w - len(s) {
+		dst = append(dst, pad)
+	}
+	return append(dst, s...)
+}
+
+func (b Bar) appendCount(dst []byte, v float64) []byte {
 	if b.Unit == "B" {
-		return siBytes(v)
+		return appendSIBytes(dst, v)
 	}
-	return strconv.FormatInt(int64(v), 10)
+	return strconv.AppendInt(dst, int64(v), 10)
 }
 
-func (b Bar) eta() string {
+func (b Bar) appendETA(dst []byte) []byte {
 	if b.Rate <= 0 && b.Done < b.Total {
-		return "?"
+		return append(dst, '?')
 	}
-	return tqdmTime(b.ETA)
+	return appendTqdmTime(dst, b.ETA)
 }
 
-func (b Bar) rate() string {
+func (b Bar) appendRate(dst []byte) []byte {
 	unit := b.Unit
 	if unit == "" {
 		unit = "it"
 	}
 	switch {
 	case b.Rate <= 0:
-		return "?" + unit + "/s"
+		dst = append(dst, '?')
+		dst = append(dst, unit...)
+		return append(dst, "/s"...)
 	case unit == "B":
-		return siBytes(b.Rate) + "/s"
+		return append(appendSIBytes(dst, b.Rate), "/s"...)
 	case b.Rate < 1:
-		return fmt.Sprintf("%.2fs/%s", 1/b.Rate, unit)
+		dst = strconv.AppendFloat(dst, 1/b.Rate, 'f', 2, 64)
+		dst = append(dst, "s/"...)
+		return append(dst, unit...)
 	}
-	return fmt.Sprintf("%.2f%s/s", b.Rate, unit)
+	dst = strconv.AppendFloat(dst, b.Rate, 'f', 2, 64)
+	dst = append(dst, unit...)
+	return append(dst, "/s"...)
 }
 
 // cut truncates s to width runes.
@@ -181,34 +227,46 @@ func cut(s string, width int) string {
 }
 
 // tqdmTime is tqdm's interval format: MM:SS, or H:MM:SS from an hour up.
-func tqdmTime(d time.Duration) string {
+func tqdmTime(d time.Duration) string { return string(appendTqdmTime(nil, d)) }
+
+// appendTqdmTime appends tqdmTime(d).
+func appendTqdmTime(dst []byte, d time.Duration) []byte {
 	if d < 0 {
 		d = 0
 	}
 	s := int64(d / time.Second)
 	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s%3600/60, s%60)
+		dst = strconv.AppendInt(dst, s/3600, 10)
+		dst = append(dst, ':')
+		dst = appendPadded(dst, s%3600/60, 2, '0')
+		dst = append(dst, ':')
+		return appendPadded(dst, s%60, 2, '0')
 	}
-	return fmt.Sprintf("%02d:%02d", s/60, s%60)
+	dst = appendPadded(dst, s/60, 2, '0')
+	dst = append(dst, ':')
+	return appendPadded(dst, s%60, 2, '0')
 }
 
 // siBytes is tqdm's unit_scale form with three significant digits: 8.03GB.
-func siBytes(v float64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
+func siBytes(v float64) string { return string(appendSIBytes(nil, v)) }
+
+// appendSIBytes appends siBytes(v).
+func appendSIBytes(dst []byte, v float64) []byte {
+	siUnits := [...]string{"B", "kB", "MB", "GB", "TB", "PB"}
 	i := 0
-	for v >= 999.5 && i < len(units)-1 {
+	for v >= 999.5 && i < len(siUnits)-1 {
 		v /= 1000
 		i++
 	}
+	prec := 2
 	switch {
-	case i == 0:
-		return fmt.Sprintf("%.0f%s", v, units[i])
-	case v >= 99.95:
-		return fmt.Sprintf("%.0f%s", v, units[i])
+	case i == 0, v >= 99.95:
+		prec = 0
 	case v >= 9.995:
-		return fmt.Sprintf("%.1f%s", v, units[i])
+		prec = 1
 	}
-	return fmt.Sprintf("%.2f%s", v, units[i])
+	dst = strconv.AppendFloat(dst, v, 'f', prec, 64)
+	return append(dst, siUnits[i]...)
 }
 
 // gb is bytes as decimal gigabytes with two decimals: "16.06 GB".
