@@ -11,6 +11,10 @@ type metricsView struct {
 	items []metricItem
 	tmp   []byte
 	rows  rowCache
+	// vals and ends hold every item's value back to back while they are
+	// formatted: one string for all of them, not one per item.
+	vals []byte
+	ends []int
 }
 
 type metricItem struct {
@@ -41,8 +45,11 @@ func (v *metricsView) SetMetrics(s *sim.Snapshot) {
 	// A fresh run has no numbers until its first step; a resumed one shows
 	// its checkpoint's from the start.
 	started := m.Step > 0 || (s.Phase != sim.PhaseInit && m.Loss > 0)
+	v.vals, v.ends = v.vals[:0], v.ends[:0]
 	add := func(label string, d []byte, pt paint) {
-		v.items = append(v.items, metricItem{label, string(d), pt})
+		v.vals = append(v.vals, d...)
+		v.ends = append(v.ends, len(v.vals))
+		v.items = append(v.items, metricItem{label: label, pt: pt})
 	}
 	none := []byte("-")
 	d := v.tmp[:0]
@@ -101,6 +108,12 @@ func (v *metricsView) SetMetrics(s *sim.Snapshot) {
 	d = appendSI(d[:0], float64(m.Tokens), 2)
 	add("tokens seen", d, "")
 	v.tmp = d
+	all := string(v.vals)
+	start := 0
+	for k, end := range v.ends {
+		v.items[k].value = all[start:end]
+		start = end
+	}
 }
 
 // invalidate drops the drawn rows (theme change).
