@@ -34,6 +34,7 @@ type headerView struct {
 	idText  string
 	idWidth int
 	tmp     []byte
+	clk     []byte // the clocks' text, reused every frame
 }
 
 // SetSize sets the width; the header is one row.
@@ -52,9 +53,9 @@ func (v *headerView) SetState(st headerState) { v.st = st }
 // writeRow appends the header row and returns its width.
 func (v *headerView) writeRow(b *builder) int {
 	st := &v.st
-	// Right side first: it is what changes, and it has priority.
-	var right builder
-	rw := v.writeClocks(&right, st, v.w-10)
+	// Right side first: it is what changes, and it has priority. It is
+	// measured first and written after the identity, so no second buffer.
+	parts, n, rw := v.clocks(st, v.w-10)
 	room := v.w - rw
 	if rw > 0 {
 		room -= 2 // a gap before the right side
@@ -62,68 +63,83 @@ func (v *headerView) writeRow(b *builder) int {
 	lw := v.writeIdentity(b, st.snap.Run, room)
 	pad := v.w - lw - rw
 	spaces(b, pad)
-	b.WriteString(right.String())
+	for _, p := range parts[:n] {
+		p.write(b)
+	}
 	return lw + pad + rw
 }
 
-// writeClocks appends the badges, clocks (and the phase on one-row headers)
-// within room cells and returns the width used.
-func (v *headerView) writeClocks(b *builder, st *headerState, room int) int {
-	th := v.th
-	type part struct {
-		text string
-		pt   paint
-		pad  bool // badge: padded with spaces inside its background
+// clockPart is one badge or clock of the header's right side.
+type clockPart struct {
+	text string
+	buf  []byte // instead of text: ASCII in a scratch buffer (the clocks)
+	pt   paint
+	pad  bool // badge: padded with spaces inside its background
+}
+
+// width is the part's cells, the space after it included.
+func (p *clockPart) width() int {
+	w := len(p.buf)
+	if p.buf == nil {
+		w = width(p.text)
 	}
-	var parts [6]part
+	if p.pad {
+		w += 2
+	}
+	return w + 1
+}
+
+// write appends the part and the space after it.
+func (p *clockPart) write(b *builder) {
+	switch {
+	case p.pad:
+		p.pt.write(b, " "+p.text+" ")
+	case p.buf != nil:
+		p.pt.writeBytes(b, p.buf)
+	default:
+		p.pt.write(b, p.text)
+	}
+	b.WriteByte(' ')
+}
+
+// clocks picks the badges, clocks (and the phase on one-row headers) that
+// fit within room cells and returns them with the width they take.
+func (v *headerView) clocks(st *headerState, room int) ([6]clockPart, int, int) {
+	th := v.th
+	var parts [6]clockPart
 	n := 0
 	if st.paused {
-		parts[n] = part{"PAUSED", th.pauseBadge, true}
+		parts[n] = clockPart{text: "PAUSED", pt: th.pauseBadge, pad: true}
 		n++
 	}
 	if st.speed != 1 {
 		v.tmp = appendSpeed(v.tmp[:0], st.speed)
-		parts[n] = part{string(v.tmp), th.badge, true}
+		parts[n] = clockPart{text: string(v.tmp), pt: th.badge, pad: true}
 		n++
 	}
 	if v.phaseInline {
-		parts[n] = part{phaseNames[phaseIndex(st.snap.Phase)], th.phaseNow, true}
+		parts[n] = clockPart{text: phaseNames[phaseIndex(st.snap.Phase)], pt: th.phaseNow, pad: true}
 		n++
 	}
-	v.tmp = append(appendClock(append(v.tmp[:0], "elapsed "...), st.snap.RunElapsed), ' ')
-	elapsed := string(v.tmp)
-	v.tmp = appendClock(append(v.tmp[:0], "ETA "...), st.snap.RunETA)
-	eta := string(v.tmp)
-	parts[n] = part{elapsed, th.dim, false}
-	parts[n+1] = part{eta, th.dim, false}
+	d := append(appendClock(append(v.clk[:0], "elapsed "...), st.snap.RunElapsed), ' ')
+	e := len(d)
+	d = appendClock(append(d, "ETA "...), st.snap.RunETA)
+	v.clk = d
+	parts[n] = clockPart{buf: d[:e:e], pt: th.dim}
+	parts[n+1] = clockPart{buf: d[e:], pt: th.dim}
 	n += 2
 	// Drop from the least important end until it fits: ETA, elapsed, badges.
 	total := func(k int) int {
 		w := 0
-		for _, p := range parts[:k] {
-			w += width(p.text) + 1
-			if p.pad {
-				w += 2
-			}
+		for i := range parts[:k] {
+			w += parts[i].width()
 		}
 		return w
 	}
 	for n > 0 && total(n) > room {
 		n--
 	}
-	w := 0
-	for _, p := range parts[:n] {
-		if p.pad {
-			p.pt.write(b, " "+p.text+" ")
-			w += width(p.text) + 2
-		} else {
-			p.pt.write(b, p.text)
-			w += width(p.text)
-		}
-		b.WriteByte(' ')
-		w++
-	}
-	return w
+	return parts, n, total(n)
 }
 
 // writeIdentity appends " overfit  run-name · Model 8.03B · 2x8 H100 80GB"
