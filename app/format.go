@@ -15,7 +15,8 @@ func appendCount(dst []byte, n int64) []byte {
 		dst = append(dst, '-')
 		n = -n
 	}
-	s := strconv.FormatInt(n, 10)
+	var num [20]byte
+	s := strconv.AppendInt(num[:0], n, 10)
 	for i := 0; i < len(s); i++ {
 		if i > 0 && (len(s)-i)%3 == 0 {
 			dst = append(dst, ',')

@@ -2,6 +2,7 @@ package app
 
 import (
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/overfit/overfit/sim"
 )
@@ -86,10 +87,10 @@ func (v *pipelineView) writeRow(b *builder) int {
 		}
 		d = append(d, ' ')
 		v.tmp = d
-		rw := width(string(d))
+		rw := utf8.RuneCount(d) // digits, letters and one "·": a cell each
 		if w+2+rw <= v.w {
 			spaces(b, v.w-w-rw)
-			th.dim.write(b, string(d))
+			th.dim.writeBytes(b, d)
 			return v.w
 		}
 	}
