@@ -27,6 +27,7 @@ type lossChartView struct {
 	train, val  []float64
 	tmp         []byte
 	valid       bool
+	rows        rowCache
 }
 
 // SetSize sets the panel's outer size (borders included).
@@ -37,7 +38,10 @@ func (v *lossChartView) SetSize(w, h int) { v.w, v.h = w, h }
 func (v *lossChartView) stale() bool { return !v.valid || v.keyW != v.w || v.keyH != v.h }
 
 // invalidate drops the cached drawing (theme change).
-func (v *lossChartView) invalidate() { v.valid = false }
+func (v *lossChartView) invalidate() {
+	v.valid = false
+	v.rows.invalidate()
+}
 
 // SetHistory redraws the chart if the history or size changed. The x axis
 // spans the history's first step to the run's last (endStep), so the curve
@@ -60,6 +64,7 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 	th := v.th
 	inner := v.w - 4
 	rows := v.h - 3 // borders and the step caption
+	v.rows.invalidate()
 	v.lines = v.lines[:0]
 	v.nLegend = 0
 	if len(loss) > 0 {
@@ -251,8 +256,14 @@ func resample(dst []float64, pts []sim.LossPoint, s0, s1 int64, cols int) []floa
 	return dst
 }
 
-// writeRow appends row i of the panel (exactly w cells).
+// writeRow appends row i of the panel (exactly w cells), drawn once per
+// redraw, size or theme.
 func (v *lossChartView) writeRow(b *builder, i int) {
+	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
+}
+
+// drawRow draws row i of the panel (exactly w cells).
+func (v *lossChartView) drawRow(b *builder, i int) {
 	th := v.th
 	switch i {
 	case 0:
