@@ -4,9 +4,13 @@ package app
 // change once a second of run time (or on a resize or restyle) while frames
 // come twice a second, so half the frames would otherwise redraw identical
 // rows (formatting floats, painting spans) for nothing.
+//
+// Rows are drawn straight into the frame and copied into buf, which is
+// reused from refill to refill: frames copy rows out of buf, never keep a
+// reference to it, so overwriting it is safe and a refill allocates nothing.
 type rowCache struct {
-	text  string // every row, back to back; never mutated once built
-	ends  []int  // end offset of each row in text
+	buf   []byte
+	ends  []int // end offset in buf of each row drawn so far
 	w, h  int
 	valid bool
 }
@@ -14,26 +18,26 @@ type rowCache struct {
 // invalidate marks the rows as out of date (new inputs or theme).
 func (c *rowCache) invalidate() { c.valid = false }
 
-// writeRow appends row i of a w×h panel, drawing all rows with draw first
-// when the cache is out of date or the size changed.
+// writeRow appends row i of a w×h panel: the cached copy, or drawn with
+// draw (and cached) when the inputs or size changed since it was drawn.
 func (c *rowCache) writeRow(b *builder, w, h, i int, draw func(b *builder, i int)) {
 	if !c.valid || c.w != w || c.h != h {
-		var sb builder
-		sb.Grow(len(c.text))
-		c.ends = c.ends[:0]
-		for r := range h {
-			draw(&sb, r)
-			c.ends = append(c.ends, sb.Len())
-		}
-		c.text = sb.String()
+		c.buf, c.ends = c.buf[:0], c.ends[:0]
 		c.w, c.h, c.valid = w, h, true
 	}
-	if i < 0 || i >= len(c.ends) {
+	if i >= 0 && i < len(c.ends) {
+		start := 0
+		if i > 0 {
+			start = c.ends[i-1]
+		}
+		b.Write(c.buf[start:c.ends[i]])
 		return
 	}
-	start := 0
-	if i > 0 {
-		start = c.ends[i-1]
+	start := b.Len()
+	draw(b, i)
+	// Rows are asked for top to bottom; one out of order is drawn, not kept.
+	if i == len(c.ends) {
+		c.buf = append(c.buf, b.String()[start:]...)
+		c.ends = append(c.ends, len(c.buf))
 	}
-	b.WriteString(c.text[start:c.ends[i]])
 }
