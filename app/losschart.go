@@ -163,11 +163,16 @@ func plotFit(series [][]float64, hasVal bool, rows, prec, labelW int, lo, hi flo
 			asciigraph.LowerBound(lo),
 			asciigraph.UpperBound(hi),
 			asciigraph.YAxisValueFormatter(func(y float64) string {
-				s := string(appendFixed(nil, y, prec))
-				for len(s) < labelW {
-					s = " " + s
+				// Right-aligned in labelW bytes, built in one allocation.
+				var num [40]byte
+				d := appendFixed(num[:0], y, prec)
+				var sb strings.Builder
+				sb.Grow(max(labelW, len(d)))
+				for range labelW - len(d) {
+					sb.WriteByte(' ')
 				}
-				return s
+				sb.Write(d)
+				return sb.String()
 			}),
 		)
 		lines := strings.Split(out, "\n")
