@@ -193,22 +193,7 @@ func (v *gpuGridView) writeNode(b *builder, node, room int) int {
 	ends[2] = len(d)
 	d = append(appendGiB(d, mem), 'G')
 	ends[3] = len(d)
-	widths := [4]int{5, 5, 6, 7}
-	start := 0
-	for k, end := range ends {
-		if w+widths[k] > room {
-			break
-		}
-		f := d[start:end]
-		start = end
-		spaces(b, widths[k]-len(f))
-		pt := paint("")
-		if k == 1 {
-			pt = th.health[min(int(worst), 2)]
-		}
-		pt.writeBytes(b, f)
-		w += widths[k]
-	}
+	w = writeFields(b, d, ends, [4]int{5, 5, 6, 7}, th.health[min(int(worst), 2)], w, room)
 	v.tmp = d
 	return w
 }
@@ -256,22 +241,7 @@ func (v *gpuGridView) writeGPU(b *builder, g *sim.GPUStat, room int) int {
 	d = append(d, '/')
 	d = append(appendGiB(d, g.MemTotalMiB), 'G')
 	ends[3] = len(d)
-	widths := [4]int{5, 5, 11, 13}
-	start := 0
-	for k, end := range ends {
-		if w+widths[k] > room {
-			break
-		}
-		f := d[start:end]
-		start = end
-		spaces(b, widths[k]-len(f))
-		pt := paint("")
-		if k == 1 {
-			pt = th.health[min(int(g.Health), 2)]
-		}
-		pt.writeBytes(b, f)
-		w += widths[k]
-	}
+	w = writeFields(b, d, ends, [4]int{5, 5, 11, 13}, th.health[min(int(g.Health), 2)], w, room)
 	v.tmp = d
 	return w
 }
@@ -284,4 +254,27 @@ func utilGlyph(u float64) string {
 // View renders the panel (the sub-view API).
 func (v *gpuGridView) View() string {
 	return joinRows(v.h, v.writeRow)
+}
+
+// writeFields writes the util, temperature, power and memory fields that end
+// at ends in d, each right-aligned in its width, while they fit in room
+// (w cells are used already); the temperature takes the health paint. It
+// returns the cells used.
+func writeFields(b *builder, d []byte, ends, widths [4]int, temp paint, w, room int) int {
+	start := 0
+	for k, end := range ends {
+		if w+widths[k] > room {
+			break
+		}
+		f := d[start:end]
+		start = end
+		spaces(b, widths[k]-len(f))
+		pt := paint("")
+		if k == 1 {
+			pt = temp
+		}
+		pt.writeBytes(b, f)
+		w += widths[k]
+	}
+	return w
 }
