@@ -226,25 +226,7 @@ func TestSessionOptionsHelpAndErrors(t *testing.T) {
 	}
 
 	// With a PTY the error line still reads right in a raw terminal.
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	var errOut syncBuffer
-	sess.Stderr = &errOut
-	if err := sess.Start("--bogus"); err != nil {
-		t.Fatal(err)
-	}
-	if code := waitExit(t, sess); code != 2 {
-		t.Fatalf("PTY --bogus: exit %d, want 2", code)
-	}
-	if got := errOut.String(); !strings.HasSuffix(got, "\r\n") || strings.Count(got, "\n") != 1 {
-		t.Fatalf("PTY error line %q should be one line ending in \\r\\n", got)
-	}
+	ptyErrorLine(t, c, "--bogus")
 }
 
 func TestJoinFollowsTheSameRun(t *testing.T) {

@@ -383,3 +383,31 @@ func waitGoroutines(t *testing.T, limit int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// ptyErrorLine runs command in a PTY session, which must exit 2 with exactly
+// one stderr line ending in \r\n (it must read right in a raw terminal); it
+// returns that line.
+func ptyErrorLine(t *testing.T, c *gossh.Client, command string) string {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	var errOut syncBuffer
+	sess.Stderr = &errOut
+	if err := sess.Start(command); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, sess); code != 2 {
+		t.Fatalf("PTY %q: exit %d, want 2", command, code)
+	}
+	got := errOut.String()
+	if !strings.HasSuffix(got, "\r\n") || strings.Count(got, "\n") != 1 {
+		t.Fatalf("PTY %q: error line %q should be one line ending in \\r\\n", command, got)
+	}
+	return got
+}
