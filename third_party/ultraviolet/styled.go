@@ -216,7 +216,7 @@ func printStringFrom[T []byte | string](
 		case width > 0:
 			cell.Width = width
 			cell.Content = string(seq)
-			if row != nil {
+			if row != nil && row.names != nil {
 				cell.Content = row.names.intern(cell.Content) // overfit patch
 			}
 			// Any pass-through sequences seen since the last cell belong in
