@@ -36,6 +36,13 @@ type cursedRenderer struct {
 	starting      bool // indicates whether the renderer is starting after being stopped
 	pendingErase  bool // an scr.Erase() is pending and hasn't been drained by flush yet
 	noInput       bool // whether input is disabled, in which case keyboard enhancement queries are pointless
+
+	// overfit patch: see [WithRowRenderer].
+	useRows bool            // draw eligible frames with rr
+	rowsOff bool            // a frame rr could not draw: stay with cellbuf
+	rr      *uv.RowRenderer // nil until the first eligible frame
+	rrDrew  bool            // the screen shows what rr drew last
+	drawn   uv.Rectangle    // the frame area of the last flush
 }
 
 var _ renderer = &cursedRenderer{}
@@ -49,6 +56,19 @@ func newCursedRenderer(w io.Writer, env []string, width, height int) (s *cursedR
 	s.cellbuf = uv.NewScreenBuffer(s.width, s.height)
 	reset(s)
 	return
+}
+
+// setRowRenderer turns the row renderer on (see [WithRowRenderer]); the
+// cell buffer is then only allocated if a frame needs it (overfit patch).
+func (s *cursedRenderer) setRowRenderer(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.useRows = on
+	if on && s.lastView == nil {
+		m := s.cellbuf.Method
+		s.cellbuf = uv.NewScreenBuffer(0, 0)
+		s.cellbuf.Method = m
+	}
 }
 
 // setLogger sets the logger for the renderer.
@@ -199,7 +219,13 @@ func (s *cursedRenderer) close() (err error) {
 		// We need to go to the bottom of the screen regardless of whether
 		// we're in alt screen mode or not to avoid leaving the cursor in the
 		// middle in terminals that don't support alt screen mode.
-		s.scr.MoveTo(0, s.cellbuf.Height()-1)
+		bottom := s.cellbuf.Height() - 1
+		if s.rrDrew {
+			// overfit patch: scr does not know where rr left the cursor.
+			s.scr.SetPosition(-1, -1)
+			bottom = s.height - 1
+		}
+		s.scr.MoveTo(0, bottom)
 		_ = s.scr.Flush() // we need to flush to write the cursor movement
 		if lv.AltScreen {
 			enableAltScreen(s, false, true)
@@ -324,54 +350,41 @@ func (s *cursedRenderer) flush(closing bool) error {
 		_, _ = s.scr.WriteString(ansi.SetTabEvery8Columns)
 	}
 
-	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.cellbuf.Bounds() {
+	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.drawn {
 		// No changes, nothing to do.
 		return nil
 	}
+	s.drawn = frameArea
 
-	// overfit patch: cellbuf keeps the previous frame and only rows whose
-	// text (or starting SGR pen) changed are cleared and drawn again, so the
-	// renderer compares and writes those rows only. Anything that may have
-	// put cellbuf and the screen model out of step draws every row, exactly
-	// as upstream does on every frame.
-	if s.lastView == nil || s.starting || s.pendingErase || closing ||
-		frameArea != s.cellbuf.Bounds() || s.lastView.AltScreen != view.AltScreen {
+	// overfit patch: full-screen frames go through the row renderer.
+	compact := s.useRows && !s.rowsOff && view.AltScreen && view.Cursor == nil
+	if compact {
+		if s.rr == nil {
+			s.rr = uv.NewRowRenderer(frameArea.Dx(), frameArea.Dy(), s.cellbuf.Method, s.profile)
+		} else if w, h := s.rr.Size(); w != frameArea.Dx() || h != frameArea.Dy() {
+			s.rr.Resize(frameArea.Dx(), frameArea.Dy())
+		}
+		if s.lastView == nil || s.starting || s.pendingErase || !s.rrDrew ||
+			s.lastView.AltScreen != view.AltScreen {
+			s.rr.Invalidate()
+		}
+	} else if s.rrDrew {
+		// The screen model of scr knows nothing of what rr drew.
+		s.rrDrew = false
+		s.scr.SetPosition(-1, -1)
+		s.scr.Erase()
 		s.rows.Invalidate()
 	}
+
+	redraw := s.lastView == nil || s.starting || s.pendingErase || closing ||
+		s.lastView.AltScreen != view.AltScreen
 
 	// We're no longer starting.
 	s.starting = false
 	s.pendingErase = false
 
-	if frameArea != s.cellbuf.Bounds() {
-		s.scr.Erase() // Force a full redraw to avoid artifacts.
-
-		// We need to reset the touched lines buffer to match the new height.
-		s.cellbuf.Touched = nil
-
-		// Resize the screen buffer to match the frame area. This is necessary
-		// to ensure that the screen buffer is the same size as the frame area
-		// and to avoid rendering issues when the frame area is smaller than
-		// the screen buffer.
-		s.cellbuf.Resize(frameArea.Dx(), frameArea.Dy())
-	}
-
-	// Clear our screen buffer before copying the new frame into it to ensure
-	// we erase any old content.
-	if !s.rows.Valid() {
-		s.cellbuf.Clear()
-	}
-	if _, ok := s.rows.Draw(s.cellbuf, s.cellbuf.Bounds(), view.Content); !ok {
-		// Sequences that act across rows: draw the frame whole.
-		s.cellbuf.Clear()
-		content.Draw(s.cellbuf, s.cellbuf.Bounds())
-	}
-
-	// If the frame height is greater than the screen height, we drop the
-	// lines from the top of the buffer.
-	if frameHeight := frameArea.Dy(); frameHeight > s.height {
-		s.cellbuf.Lines = s.cellbuf.Lines[frameHeight-s.height:]
-		s.rows.Invalidate()
+	if !compact {
+		s.drawCells(&view, content, frameArea, redraw)
 	}
 
 	// Alt screen mode.
@@ -540,7 +553,26 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	// Render and queue changes to the screen buffer.
-	s.scr.Render(s.cellbuf.RenderBuffer)
+	if compact {
+		// Mode changes queued in scr go first (overfit patch).
+		if err := s.scr.Flush(); err != nil {
+			return fmt.Errorf("bubbletea: error flushing screen writer: %w", err)
+		}
+		if s.rr.Render(&s.buf, view.Content) {
+			s.rrDrew = true
+		} else {
+			// Sequences that act across rows: from now on every frame
+			// goes through cellbuf, which starts from a cleared screen.
+			s.rowsOff, s.rr, s.rrDrew = true, nil, false
+			s.scr.SetPosition(-1, -1)
+			s.scr.Erase()
+			s.rows.Invalidate()
+			s.drawCells(&view, content, frameArea, true)
+			s.scr.Render(s.cellbuf.RenderBuffer)
+		}
+	} else {
+		s.scr.Render(s.cellbuf.RenderBuffer)
+	}
 
 	if cur := view.Cursor; cur != nil {
 		// MoveTo must come after [uv.TerminalRenderer.Render] because the
@@ -656,6 +688,51 @@ func (s *cursedRenderer) flush(closing bool) error {
 	return nil
 }
 
+// drawCells draws the frame into cellbuf for scr (upstream's path, with
+// the overfit patch that draws changed rows only).
+// redraw: anything may have put cellbuf and the screen model out of step.
+func (s *cursedRenderer) drawCells(view *View, content *uv.StyledString, frameArea uv.Rectangle, redraw bool) {
+	// overfit patch: cellbuf keeps the previous frame and only rows whose
+	// text (or starting SGR pen) changed are cleared and drawn again, so the
+	// renderer compares and writes those rows only. Anything that may have
+	// put cellbuf and the screen model out of step draws every row, exactly
+	// as upstream does on every frame.
+	if redraw || frameArea != s.cellbuf.Bounds() {
+		s.rows.Invalidate()
+	}
+
+	if frameArea != s.cellbuf.Bounds() {
+		s.scr.Erase() // Force a full redraw to avoid artifacts.
+
+		// We need to reset the touched lines buffer to match the new height.
+		s.cellbuf.Touched = nil
+
+		// Resize the screen buffer to match the frame area. This is necessary
+		// to ensure that the screen buffer is the same size as the frame area
+		// and to avoid rendering issues when the frame area is smaller than
+		// the screen buffer.
+		s.cellbuf.Resize(frameArea.Dx(), frameArea.Dy())
+	}
+
+	// Clear our screen buffer before copying the new frame into it to ensure
+	// we erase any old content.
+	if !s.rows.Valid() {
+		s.cellbuf.Clear()
+	}
+	if _, ok := s.rows.Draw(s.cellbuf, s.cellbuf.Bounds(), view.Content); !ok {
+		// Sequences that act across rows: draw the frame whole.
+		s.cellbuf.Clear()
+		content.Draw(s.cellbuf, s.cellbuf.Bounds())
+	}
+
+	// If the frame height is greater than the screen height, we drop the
+	// lines from the top of the buffer.
+	if frameHeight := frameArea.Dy(); frameHeight > s.height {
+		s.cellbuf.Lines = s.cellbuf.Lines[frameHeight-s.height:]
+		s.rows.Invalidate()
+	}
+}
+
 // render implements renderer.
 func (s *cursedRenderer) render(v View) {
 	s.mu.Lock()
@@ -687,6 +764,9 @@ func reset(s *cursedRenderer) {
 	scr.SetScrollOptim(runtime.GOOS != "windows") // disable scroll optimization on Windows due to bugs in some terminals
 	s.scr = scr
 	s.rows.Invalidate() // a new screen model knows nothing of cellbuf
+	if s.rr != nil {
+		s.rr.Invalidate() // nor of what rr drew
+	}
 }
 
 // setColorProfile implements renderer.
@@ -694,6 +774,9 @@ func (s *cursedRenderer) setColorProfile(p colorprofile.Profile) {
 	s.mu.Lock()
 	s.profile = p
 	s.scr.SetColorProfile(p)
+	if s.rr != nil {
+		s.rr.SetColorProfile(p) // overfit patch
+	}
 	s.mu.Unlock()
 }
 
@@ -785,6 +868,9 @@ func (s *cursedRenderer) setWidthMethod(method ansi.Method) {
 	}
 	s.cellbuf.Method = method
 	s.rows.Invalidate() // rows were measured with the old method (overfit patch)
+	if s.rr != nil {
+		s.rr.SetWidthMethod(method)
+	}
 	s.mu.Unlock()
 }
 

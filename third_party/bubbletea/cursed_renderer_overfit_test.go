@@ -102,10 +102,21 @@ func checkScreen(t *testing.T, s *cursedRenderer, emu *vt.Emulator, content stri
 	ref := referenceBuffer(content, w, h)
 	for y := range h {
 		for x := range w {
-			want := ref.CellAt(x, y)
-			if got := s.cellbuf.CellAt(x, y); !got.Equal(want) {
+			if got, want := s.cellbuf.CellAt(x, y), ref.CellAt(x, y); !got.Equal(want) {
 				t.Fatalf("%s: cellbuf (%d,%d) = %+v, upstream draws %+v", ctx, x, y, got, want)
 			}
+		}
+	}
+	checkEmulator(t, emu, ref, ctx)
+}
+
+// checkEmulator compares what a terminal emulator shows with the cells a
+// whole-string draw of the frame gives.
+func checkEmulator(t *testing.T, emu *vt.Emulator, ref uv.ScreenBuffer, ctx string) {
+	t.Helper()
+	for y := range ref.Height() {
+		for x := range ref.Width() {
+			want := ref.CellAt(x, y)
 			got := emu.CellAt(x, y)
 			if got == nil {
 				t.Fatalf("%s: emulator has no cell at (%d,%d)", ctx, x, y)

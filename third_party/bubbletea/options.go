@@ -157,6 +157,21 @@ func WithRenderOnChange() ProgramOption {
 	}
 }
 
+// WithRowRenderer draws full-screen frames (alternate screen, hidden
+// cursor) whose rows hold only text and SGR through a [uv.RowRenderer]: the
+// renderer keeps an 8-byte-per-cell model of the screen instead of two cell
+// buffers of 112-byte cells (about 40 KB instead of 1 MB at 120×40, and no
+// pointers for the garbage collector to scan), compares only the rows whose
+// text changed, and sends a scrolling block of rows as a scroll. Other
+// frames, and every frame after one that holds other escape sequences,
+// are drawn as without this option. (overfit patch: a server holds
+// thousands of programs.)
+func WithRowRenderer() ProgramOption {
+	return func(p *Program) {
+		p.rowRenderer = true
+	}
+}
+
 // WithFPS sets a custom maximum FPS at which the renderer should run. If
 // less than 1, the default value of 60 will be used. If over 120, the FPS
 // will be capped at 120.

@@ -567,6 +567,9 @@ type Program struct {
 	renderOnChange bool
 	renderKick     chan struct{}
 
+	// rowRenderer: see [WithRowRenderer] (overfit patch).
+	rowRenderer bool
+
 	// Initial window size. Mainly used for testing.
 	width, height int
 
@@ -1109,6 +1112,7 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 			)
 			r.setLogger(p.logger)
 			r.setNoInput(p.disableInput)
+			r.setRowRenderer(p.rowRenderer) // overfit patch
 			// XXX: This breaks many things especially when we want the output
 			// to be compatible with terminals that are not necessary a TTY.
 			// This was originally done to work around a Wish emulated-pty
