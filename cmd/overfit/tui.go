@@ -70,6 +70,10 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		// Draw when the model hands over a new view, not on a 60 Hz poll
 		// (third_party/bubbletea patch); see renderFPS.
 		tea.WithRenderOnChange(),
+		// Keep an 8-byte-per-cell screen model instead of two buffers of
+		// 112-byte cells (~40 KB instead of ~1 MB a session at 120×40) and
+		// diff only changed rows (third_party/ultraviolet RowRenderer).
+		tea.WithRowRenderer(),
 		tea.WithFPS(renderFPS),
 		// The server owns SIGINT/SIGTERM (SPEC §6).
 		tea.WithoutSignalHandler(),
