@@ -113,9 +113,10 @@ func (m *Model) pull() {
 	}
 	m.stream.Snapshot(&m.snap)
 	// Panels refresh once per second of run time, half a second out of step
-	// with the clocks: the screen still changes twice a second, but the
-	// GPU telemetry, metrics and chart (most of a frame's bytes) once.
-	if epoch := (m.stream.Now() + panelPhase) / time.Second; epoch != m.panelEpoch || m.snap.Run != m.panelRun {
+	// with the run clock (both counted from the run's start): the screen
+	// still changes twice a second, but the GPU telemetry, metrics and
+	// chart (most of a frame's bytes) once.
+	if epoch := (m.snap.RunElapsed + panelPhase) / time.Second; epoch != m.panelEpoch || m.snap.Run != m.panelRun {
 		m.panelEpoch, m.panelRun = epoch, m.snap.Run
 		m.panelsDue, m.gpusDue = true, true
 	}
