@@ -48,27 +48,27 @@ type cursedRenderer struct {
 var _ renderer = &cursedRenderer{}
 
 func newCursedRenderer(w io.Writer, env []string, width, height int) (s *cursedRenderer) {
+	return newCursedRendererRows(w, env, width, height, false)
+}
+
+// newCursedRendererRows is newCursedRenderer with the row renderer on or
+// off (see [WithRowRenderer]); with it on, the cell buffer is not allocated
+// up front, since it is only needed for frames the row renderer cannot
+// draw (overfit patch: half a megabyte of garbage per session otherwise).
+func newCursedRendererRows(w io.Writer, env []string, width, height int, rows bool) (s *cursedRenderer) {
 	s = new(cursedRenderer)
 	s.w = w
 	s.env = env
 	s.term = uv.Environ(env).Getenv("TERM")
 	s.width, s.height = width, height // This needs to happen before [cursedRenderer.reset].
-	s.cellbuf = uv.NewScreenBuffer(s.width, s.height)
+	if rows {
+		s.cellbuf = uv.NewScreenBuffer(0, 0)
+	} else {
+		s.cellbuf = uv.NewScreenBuffer(s.width, s.height)
+	}
+	s.useRows = rows
 	reset(s)
 	return
-}
-
-// setRowRenderer turns the row renderer on (see [WithRowRenderer]); the
-// cell buffer is then only allocated if a frame needs it (overfit patch).
-func (s *cursedRenderer) setRowRenderer(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.useRows = on
-	if on && s.lastView == nil {
-		m := s.cellbuf.Method
-		s.cellbuf = uv.NewScreenBuffer(0, 0)
-		s.cellbuf.Method = m
-	}
 }
 
 // setLogger sets the logger for the renderer.

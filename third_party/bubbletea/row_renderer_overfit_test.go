@@ -28,10 +28,9 @@ type rowFrame struct {
 func runRowFrames(t *testing.T, frames []rowFrame, w, h int) *cursedRenderer {
 	t.Helper()
 	emu := vt.NewEmulator(w, h)
-	s := newCursedRenderer(emu, []string{"TERM=xterm-256color"}, w, h)
+	s := newCursedRendererRows(emu, []string{"TERM=xterm-256color"}, w, h, true)
 	s.setNoInput(true)
 	s.setColorProfile(colorprofile.TrueColor)
-	s.setRowRenderer(true)
 	s.start()
 	for i, f := range frames {
 		if f.resize != [2]int{} {
@@ -174,10 +173,9 @@ func TestRowRendererBytes(t *testing.T) {
 		var n [2]int64
 		for i, rows := range []bool{false, true} {
 			var out countWriter
-			s := newCursedRenderer(&out, []string{"TERM=xterm-256color"}, tc.w, tc.h)
+			s := newCursedRendererRows(&out, []string{"TERM=xterm-256color"}, tc.w, tc.h, rows)
 			s.setNoInput(true)
 			s.setColorProfile(colorprofile.ANSI256)
-			s.setRowRenderer(rows)
 			for _, f := range tc.frames {
 				s.render(View{Content: f, AltScreen: true})
 				if err := s.flush(false); err != nil {
@@ -197,10 +195,9 @@ func TestRowRendererBytes(t *testing.T) {
 func BenchmarkOverfitFrameRows(b *testing.B) {
 	frames := overfitFrames(b)
 	var out countWriter
-	s := newCursedRenderer(&out, []string{"TERM=xterm-256color"}, 120, 40)
+	s := newCursedRendererRows(&out, []string{"TERM=xterm-256color"}, 120, 40, true)
 	s.setNoInput(true)
 	s.setColorProfile(colorprofile.ANSI256)
-	s.setRowRenderer(true)
 	s.render(View{Content: frames[0], AltScreen: true})
 	_ = s.flush(false)
 	out.n = 0
@@ -215,3 +212,40 @@ func BenchmarkOverfitFrameRows(b *testing.B) {
 	b.ReportMetric(float64(out.n)/float64(b.N), "B/frame")
 }
 
+// TestWithRowRenderer: the option reaches the program's renderer, whose
+// frames then come from the row renderer, and views still reach the screen.
+func TestWithRowRenderer(t *testing.T) {
+	var out syncBuffer
+	p := NewProgram(&counterModel{},
+		WithInput(nil),
+		WithOutput(&out),
+		WithEnvironment([]string{"TERM=xterm-256color"}),
+		WithoutSignalHandler(),
+		WithWindowSize(40, 5),
+		WithRenderOnChange(),
+		WithRowRenderer(),
+	)
+	done := make(chan error, 1)
+	go func() { _, err := p.Run(); done <- err }()
+	waitFor(t, &out, "count 0")
+	for i := 1; i <= 3; i++ {
+		p.Send(counterMsg(i))
+		waitFor(t, &out, fmt.Sprintf("count %d", i))
+	}
+	p.Quit()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	r, ok := p.renderer.(*cursedRenderer)
+	if !ok {
+		t.Fatalf("renderer is %T", p.renderer)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.useRows || r.rowsOff || r.rr == nil {
+		t.Errorf("row renderer not used: on %v, off %v, rr %v", r.useRows, r.rowsOff, r.rr != nil)
+	}
+	if r.cellbuf.Width() != 0 {
+		t.Errorf("cell buffer allocated: %dx%d", r.cellbuf.Width(), r.cellbuf.Height())
+	}
+}

@@ -1104,15 +1104,15 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 			p.renderer = &nilRenderer{}
 		} else {
 			// If no renderer is set use the cursed one.
-			r := newCursedRenderer(
+			r := newCursedRendererRows( // overfit patch: WithRowRenderer
 				p.output,
 				p.environ,
 				p.width,
 				p.height,
+				p.rowRenderer,
 			)
 			r.setLogger(p.logger)
 			r.setNoInput(p.disableInput)
-			r.setRowRenderer(p.rowRenderer) // overfit patch
 			// XXX: This breaks many things especially when we want the output
 			// to be compatible with terminals that are not necessary a TTY.
 			// This was originally done to work around a Wish emulated-pty
