@@ -5,6 +5,7 @@ package uv
 
 import (
 	"bytes"
+	"hash/maphash"
 	"image/color"
 	"strconv"
 	"strings"
@@ -17,8 +18,10 @@ import (
 // RowRenderer renders full-screen frames made of styled rows (text and SGR
 // only, as [StyledRows] accepts them) to a terminal. It keeps what the
 // terminal shows as one packed 8-byte word per cell (content, style index,
-// width) and the text of every row, so a frame costs the parse and a word
-// compare of the rows whose text changed, and a session holds ~40 KB at
+// width) and a 64-bit hash of every row's text, so a frame costs hashing its
+// text, and the parse and a word compare of the rows whose hash changed
+// (a collision would leave one row stale until it changes again: with a
+// seeded 64-bit hash, not a practical concern). A session holds ~40 KB at
 // 120×40 instead of the ~1 MB of a [TerminalRenderer]'s screen model plus
 // the frame's cell buffer. The cells hold no pointers, so the garbage
 // collector does not scan them either.
@@ -37,9 +40,11 @@ type RowRenderer struct {
 	method        WidthMethod
 	profile       colorprofile.Profile
 
-	rows  []styledRow // what every row of the screen was drawn from
-	cells []uint64    // the screen, row-major: see packCell
-	valid bool        // rows and cells are what the terminal shows
+	seed  maphash.Seed
+	blank uint64   // the sum of an empty row
+	rows  []rowSum // what every row of the screen was drawn from
+	cells []uint64 // the screen, row-major: see packCell
+	valid bool     // rows and cells are what the terminal shows
 
 	styles  []Style          // style index → style as written (profile applied)
 	styleIx map[styleKey]int // style → index, for styles of comparable colors
@@ -81,7 +86,8 @@ func cellText(c uint64) uint32 { return uint32(c) }
 // NewRowRenderer returns a renderer for a width×height screen whose first
 // frame clears the screen.
 func NewRowRenderer(width, height int, method WidthMethod, profile colorprofile.Profile) *RowRenderer {
-	r := &RowRenderer{method: method, profile: profile}
+	r := &RowRenderer{method: method, profile: profile, seed: maphash.MakeSeed()}
+	r.blank = maphash.String(r.seed, "")
 	r.resetTables()
 	r.Resize(width, height)
 	return r
@@ -99,7 +105,7 @@ func (r *RowRenderer) Resize(width, height int) {
 	if cap(r.rows) >= height {
 		r.rows = r.rows[:height]
 	} else {
-		r.rows = make([]styledRow, height)
+		r.rows = make([]rowSum, height)
 	}
 	r.line.cells = make([]uint64, width)
 	r.Invalidate()
@@ -171,20 +177,28 @@ func (r *RowRenderer) Render(out *bytes.Buffer, frame string) bool {
 		out.WriteString(ansi.CursorHomePosition)
 		out.WriteString(ansi.EraseEntireScreen)
 		r.x, r.y = 0, 0
-		clear(r.rows)
+		r.blankRows(r.rows)
 		for i := range r.cells {
 			r.cells[i] = blankCell
 		}
 		r.valid = true
 	}
 
-	r.scroll(out, split)
+	var buf [256]uint64
+	sums := buf[:0]
+	if len(split) > len(buf) {
+		sums = make([]uint64, 0, len(split))
+	}
+	for _, line := range split {
+		sums = append(sums, maphash.String(r.seed, line))
+	}
+
+	r.scroll(out, sums)
 
 	var p pen
 	for y, line := range split {
 		old := &r.rows[y]
-		if old.text == line && old.from == p {
-			old.text = line // keep the newest frame's copy only
+		if old.sum == sums[y] && old.from == p {
 			p = old.to
 			continue
 		}
@@ -195,7 +209,7 @@ func (r *RowRenderer) Render(out *bytes.Buffer, frame string) bool {
 			return false
 		}
 		r.paintRow(out, y)
-		r.rows[y] = styledRow{text: line, from: p, to: to}
+		r.rows[y] = rowSum{sum: sums[y], from: p, to: to}
 		p = to
 	}
 	r.setPen(out, 0)
@@ -330,10 +344,10 @@ func (r *RowRenderer) setPen(out *bytes.Buffer, ix int) {
 // scroll finds the largest block of rows that moved up together by the
 // same number of rows (a scrolling log), scrolls that region of the
 // terminal and of the model, and records the rows it brought in as blank.
-func (r *RowRenderer) scroll(out *bytes.Buffer, lines []string) {
-	h, changed := len(lines), 0
-	for i, line := range lines {
-		if line != r.rows[i].text {
+func (r *RowRenderer) scroll(out *bytes.Buffer, sums []uint64) {
+	h, changed := len(sums), 0
+	for i, sum := range sums {
+		if sum != r.rows[i].sum {
 			changed++
 		}
 	}
@@ -346,7 +360,7 @@ func (r *RowRenderer) scroll(out *bytes.Buffer, lines []string) {
 		for i := 0; i+k < h; i++ {
 			// A row already right needs no scroll, and blank rows are
 			// cheaper to erase than to move.
-			if lines[i] == r.rows[i+k].text && lines[i] != r.rows[i].text && lines[i] != "" {
+			if sums[i] == r.rows[i+k].sum && sums[i] != r.rows[i].sum && sums[i] != r.blank {
 				n++
 				if n > bestN {
 					bestN, bestTop, bestK = n, i-n+1, k
@@ -385,7 +399,23 @@ func (r *RowRenderer) scroll(out *bytes.Buffer, lines []string) {
 		r.cells[i] = blankCell
 	}
 	copy(r.rows[top:bot-k+1], r.rows[top+k:bot+1])
-	clear(r.rows[bot-k+1 : bot+1])
+	r.blankRows(r.rows[bot-k+1 : bot+1])
+}
+
+// rowSum is what a row of the screen was drawn from: a hash of its text
+// (the text itself would be a second copy of the frame to compare against,
+// read from memory that has long left the cache, and would keep the frame
+// alive) and the pens it started and ended with.
+type rowSum struct {
+	sum      uint64
+	from, to pen
+}
+
+// blankRows records rows as drawn from empty text: blank.
+func (r *RowRenderer) blankRows(rows []rowSum) {
+	for i := range rows {
+		rows[i] = rowSum{sum: r.blank}
+	}
 }
 
 // styleKey identifies a style whose colors are of the common comparable
