@@ -17,6 +17,7 @@ type metrics struct {
 	duration   *prometheus.HistogramVec
 	bytesSent  prometheus.Counter
 	frameTime  prometheus.Histogram // time to render a new frame; see timedModel
+	writeGap   prometheus.Histogram // time between a session's writes; see sessionWriter
 }
 
 func newMetrics(s *Server) *metrics {
@@ -44,9 +45,15 @@ func newMetrics(s *Server) *metrics {
 			Help:    "Time the session UI took to render each new frame (its View; the terminal diff and the write are not included).",
 			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3},
 		}),
+		writeGap: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "overfit_write_gap_seconds",
+			Help: "Time between consecutive writes to a session's client. A live 1x session writes a frame every 0.5 s; " +
+				"gaps over 1 s are paused or slowed sessions, or a server too busy to keep the frame rate.",
+			Buckets: []float64{0.25, 0.5, 0.6, 0.75, 1, 1.25, 1.5, 2, 5, 30},
+		}),
 	}
 	m.reg.MustRegister(
-		m.sessions, m.rejections, m.duration, m.bytesSent, m.frameTime,
+		m.sessions, m.rejections, m.duration, m.bytesSent, m.frameTime, m.writeGap,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "overfit_sessions_active",
 			Help: "Sessions running now.",
@@ -55,7 +62,10 @@ func newMetrics(s *Server) *metrics {
 			Name: "overfit_connections_open",
 			Help: "SSH connections open now (handshaking or not).",
 		}, func() float64 { return float64(s.conns.Load()) }),
-		collectors.NewGoCollector(),
+		// Scheduling latency and GC pauses show whether late frames come
+		// from a busy CPU or from the collector.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.MetricsScheduler, collectors.MetricsGC)),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m

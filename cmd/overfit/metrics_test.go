@@ -57,6 +57,12 @@ func TestFrameRenderTimeMetric(t *testing.T) {
 	c, _ := dial(t, ts.addr)
 	s := openScreen(t, c, 100, 30, "--speed 4")
 	s.waitFor("the dashboard", func(txt string) bool { return strings.Contains(txt, "elapsed") })
+	eventually(t, "two write gaps observed (three frames)", func() bool {
+		return metricValue(t, cfg.MetricsListen, "overfit_write_gap_seconds_count") >= 2
+	})
+	if sum := metricValue(t, cfg.MetricsListen, "overfit_write_gap_seconds_sum"); sum <= 0 {
+		t.Fatalf("write gaps sum %v, want above 0", sum)
+	}
 	s.press("q")
 	if code := waitExit(t, s.sess); code != 0 {
 		t.Fatalf("exit %d", code)

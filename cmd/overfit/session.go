@@ -74,7 +74,7 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 		srv: s, conn: conn, ch: ch, ip: ip, user: conn.User(), start: s.clock(),
 		ctx: sctx, cancel: cancel,
 	}
-	ss.out = newSessionWriter(ch, s.met.bytesSent, s.cfg.Limits.StallTimeout, func() {
+	ss.out = newSessionWriter(ch, s.met.bytesSent, s.met.writeGap, s.cfg.Limits.StallTimeout, func() {
 		ss.stop(errStalled)
 		// A write blocked on a full SSH window only returns when the
 		// connection goes away; closing the channel is not enough.
@@ -348,16 +348,18 @@ func truncate(s string, n int) string {
 // reading: when one Write blocks longer than the stall timeout, onStall runs.
 type sessionWriter struct {
 	w       io.Writer
-	sent    prometheus.Counter // all sessions' bytes
+	sent    prometheus.Counter  // all sessions' bytes
+	gaps    prometheus.Observer // time between writes, all sessions
 	timeout time.Duration
 	timer   *time.Timer
 
-	mu sync.Mutex // one Write at a time: frames and goodbyes must not interleave
-	n  atomic.Int64
+	mu   sync.Mutex // one Write at a time: frames and goodbyes must not interleave
+	last time.Time  // when the last write began
+	n    atomic.Int64
 }
 
-func newSessionWriter(w io.Writer, sent prometheus.Counter, timeout time.Duration, onStall func()) *sessionWriter {
-	sw := &sessionWriter{w: w, sent: sent, timeout: timeout}
+func newSessionWriter(w io.Writer, sent prometheus.Counter, gaps prometheus.Observer, timeout time.Duration, onStall func()) *sessionWriter {
+	sw := &sessionWriter{w: w, sent: sent, gaps: gaps, timeout: timeout}
 	if timeout > 0 {
 		sw.timer = time.AfterFunc(time.Hour, onStall)
 		sw.timer.Stop()
@@ -369,6 +371,11 @@ func newSessionWriter(w io.Writer, sent prometheus.Counter, timeout time.Duratio
 func (sw *sessionWriter) Write(p []byte) (int, error) {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
+	now := time.Now()
+	if sw.gaps != nil && !sw.last.IsZero() {
+		sw.gaps.Observe(now.Sub(sw.last).Seconds())
+	}
+	sw.last = now
 	if sw.timer != nil {
 		sw.timer.Reset(sw.timeout)
 	}

@@ -252,7 +252,7 @@ func (b blockingWriter) Write(p []byte) (int, error) {
 func TestSessionWriterDetectsStalledReader(t *testing.T) {
 	bw := blockingWriter{release: make(chan struct{})}
 	stalled := make(chan struct{})
-	sw := newSessionWriter(bw, nil, 50*time.Millisecond, func() {
+	sw := newSessionWriter(bw, nil, nil, 50*time.Millisecond, func() {
 		close(stalled)
 		close(bw.release) // what closing the connection does to a blocked write
 	})
@@ -267,7 +267,7 @@ func TestSessionWriterDetectsStalledReader(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	fine := newSessionWriter(&out, nil, time.Hour, func() { t.Error("stall reported for a reader that keeps up") })
+	fine := newSessionWriter(&out, nil, nil, time.Hour, func() { t.Error("stall reported for a reader that keeps up") })
 	defer fine.stop()
 	for i := 0; i < 3; i++ {
 		if _, err := fine.Write([]byte("abc")); err != nil {
