@@ -54,7 +54,7 @@ func defaultConfig() Config {
 		DataDir:   "./.overfit",
 		LogFormat: "text",
 		Limits: Limits{
-			MaxSessions:       2000,
+			MaxSessions:       3000,
 			MaxSessionsPerIP:  20,
 			MaxChannels:       4,
 			ConnRatePerIP:     60,
