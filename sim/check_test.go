@@ -266,8 +266,16 @@ func checkSnapshot(r *Run, s *Snapshot) error {
 			}
 		}
 	}
-	if s.Phase == PhaseTrain && len(s.Bars) == 0 {
-		return fmt.Errorf("no bars while training")
+	if s.Phase == PhaseTrain {
+		// one bar, plus the epoch's in a fine-tune of several epochs (one
+		// epoch would only repeat the training bar)
+		want := 1
+		if r.Job == JobFinetune && r.StepsPerEpoch > 0 && r.Epochs > 1 {
+			want = 2
+		}
+		if len(s.Bars) != want {
+			return fmt.Errorf("%d bars while training a %d-epoch %v run, want %d", len(s.Bars), r.Epochs, r.Job, want)
+		}
 	}
 	hot := 0
 	for i, g := range s.GPUs {

@@ -196,7 +196,9 @@ func (s *Stream) trainBars(dst []Bar, k int64, t time.Duration) []Bar {
 	first := p.trainSeg(run.StartStep + 1)
 	el := max(0, t-first.start)
 	eta := time.Duration(float64(run.EndStep-k) / rate * float64(time.Second))
-	if run.Job == JobFinetune && run.StepsPerEpoch > 0 {
+	// A one-epoch fine-tune has one bar, as HF Trainer's tqdm shows it: an
+	// epoch bar would only repeat the training bar.
+	if run.Job == JobFinetune && run.StepsPerEpoch > 0 && run.Epochs > 1 {
 		ep := min(int64(run.Epochs)-1, max(0, (k-1)/run.StepsPerEpoch))
 		if k == 0 {
 			ep = 0
