@@ -80,8 +80,16 @@ func (s *Stream) startRun(p *runPlan, start time.Duration) {
 	s.segIdx = 0
 	run := p.run
 	s.hist = s.hist[:0]
-	s.histNext = run.StartStep
-	s.histStride = max(1, (run.EndStep-run.StartStep+510)/511)
+	// A window that resumes a long job shows the loss of the steps before
+	// it too (as much as the window itself, at least 100 steps), so a
+	// viewer's chart has a curve from the first frame: the loss is defined
+	// for every step of the job, not only the window's.
+	from := run.StartStep
+	if from > 0 {
+		from = max(0, from-max(run.EndStep-run.StartStep, 100))
+	}
+	s.histNext = from
+	s.histStride = max(1, (run.EndStep-from+510)/511)
 	s.setLogStep((run.StartStep/run.LogEvery + 1) * run.LogEvery)
 	s.updateNext()
 }

@@ -304,3 +304,37 @@ func TestSeekIsBounded(t *testing.T) {
 		t.Fatalf("only %d events of history at MaxSeek", len(evs))
 	}
 }
+
+// TestResumedWindowChartsItsPast: a window that resumes a long job has a
+// loss curve from its first snapshot (the steps before the window, as much
+// as the window and at least 100), never past the current step.
+func TestResumedWindowChartsItsPast(t *testing.T) {
+	resumed := 0
+	for seed := uint64(1); seed <= 40; seed++ {
+		s := mustStream(t, Options{Seed: seed, Start: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)})
+		var snap Snapshot
+		s.Snapshot(&snap)
+		r := s.Run()
+		if r.StartStep == 0 {
+			if len(snap.Loss) > 1 {
+				t.Errorf("seed %d: a run from step 0 charts %d points before training", seed, len(snap.Loss))
+			}
+			continue
+		}
+		resumed++
+		if len(snap.Loss) < 50 {
+			t.Fatalf("seed %d: resumed at step %d with %d loss points", seed, r.StartStep, len(snap.Loss))
+		}
+		if first := snap.Loss[0].Step; first >= r.StartStep || first < r.StartStep-max(r.EndStep-r.StartStep, 100) {
+			t.Errorf("seed %d: chart starts at step %d for a window %d..%d", seed, first, r.StartStep, r.EndStep)
+		}
+		for _, p := range snap.Loss {
+			if p.Step > snap.Metrics.Step {
+				t.Fatalf("seed %d: point at step %d ahead of step %d", seed, p.Step, snap.Metrics.Step)
+			}
+		}
+	}
+	if resumed == 0 {
+		t.Fatal("no resumed window among the seeds")
+	}
+}
