@@ -200,14 +200,7 @@ func quitSession(t *testing.T, sess *gossh.Session, stdin io.Writer) int {
 	for {
 		select {
 		case err := <-done:
-			var ee *gossh.ExitError
-			switch {
-			case err == nil:
-				return 0
-			case errors.As(err, &ee):
-				return ee.ExitStatus()
-			}
-			t.Fatalf("session ended without an exit status: %v", err)
+			return exitStatus(t, err)
 		case <-tick.C:
 			_, _ = io.WriteString(stdin, "q")
 		case <-deadline:

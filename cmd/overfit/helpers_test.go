@@ -300,18 +300,24 @@ func waitExit(t *testing.T, sess *gossh.Session) int {
 	go func() { done <- sess.Wait() }()
 	select {
 	case err := <-done:
-		var ee *gossh.ExitError
-		switch {
-		case err == nil:
-			return 0
-		case errors.As(err, &ee):
-			return ee.ExitStatus()
-		default:
-			t.Fatalf("session ended without an exit status: %v", err)
-		}
+		return exitStatus(t, err)
 	case <-time.After(waitLimit):
 		t.Fatal("session did not end")
 	}
+	return -1
+}
+
+// exitStatus is the exit status a finished session's Wait reported.
+func exitStatus(t *testing.T, err error) int {
+	t.Helper()
+	var ee *gossh.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitStatus()
+	}
+	t.Fatalf("session ended without an exit status: %v", err)
 	return -1
 }
 
