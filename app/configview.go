@@ -70,7 +70,7 @@ func (v *configView) SetRun(run *sim.Run) {
 	d = appendSci(d, run.MinLR)
 	add("optimizer", d)
 	d = append(d[:0], "warmup "...)
-	d = appendCount(d, run.WarmupSteps)
+	d = sim.AppendCommas(d, run.WarmupSteps)
 	d = append(d, " · cosine · clip 1.0"...)
 	add("schedule", d)
 	add("output", []byte(run.OutputDir))

@@ -9,23 +9,6 @@ import (
 // These formatters append to a byte slice so panels can build their lines
 // without fmt; every value shown is rounded the way a training log rounds it.
 
-// appendCount appends n with thousands separators: 1,234,567.
-func appendCount(dst []byte, n int64) []byte {
-	if n < 0 {
-		dst = append(dst, '-')
-		n = -n
-	}
-	var num [20]byte
-	s := strconv.AppendInt(num[:0], n, 10)
-	for i := 0; i < len(s); i++ {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, s[i])
-	}
-	return dst
-}
-
 // appendSI appends v with a k/M/B/T suffix and prec decimals: 8.03B.
 func appendSI(dst []byte, v float64, prec int) []byte {
 	units := [...]string{"", "k", "M", "B", "T", "P"}

@@ -137,9 +137,9 @@ func (v *lossChartView) draw(loss, val []sim.LossPoint) {
 	}
 	plot := plotFit(series, hasVal, rows, prec, labelW, lo, hi)
 	d := append(v.tmp[:0], "step "...)
-	d = appendCount(d, s0)
+	d = sim.AppendCommas(d, s0)
 	d = append(d, " → "...)
-	d = appendCount(d, s1)
+	d = sim.AppendCommas(d, s1)
 	v.tmp = d
 	v.caption = string(d)
 	for _, l := range plot {

@@ -76,9 +76,9 @@ func (v *pipelineView) writeRow(b *builder) int {
 	m := &snap.Metrics
 	if m.TotalSteps > 0 {
 		d := append(v.tmp[:0], "step "...)
-		d = appendCount(d, m.Step)
+		d = sim.AppendCommas(d, m.Step)
 		d = append(d, '/')
-		d = appendCount(d, m.TotalSteps)
+		d = sim.AppendCommas(d, m.TotalSteps)
 		if run := snap.Run; run != nil && run.Epochs > 0 {
 			d = append(d, " · epoch "...)
 			d = appendFixed(d, m.Epoch, 2)

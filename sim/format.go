@@ -289,23 +289,24 @@ func humanBytes(b int64) string {
 }
 
 // commas groups digits: 8030261248 → "8,030,261,248".
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
+func commas(n int64) string { return string(AppendCommas(nil, n)) }
+
+// AppendCommas appends n with thousands separators, as training logs and
+// the dashboard print counts: 1,234,567.
+func AppendCommas(dst []byte, n int64) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
 	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
+	var tmp [24]byte
+	d := strconv.AppendInt(tmp[:0], n, 10)
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			dst = append(dst, ',')
 		}
-		b.WriteRune(c)
+		dst = append(dst, c)
 	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return dst
 }
 
 // billions is a count as people say it: "124M", "8.03B", "15.00T".

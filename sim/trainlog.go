@@ -153,7 +153,7 @@ func (p *runPlan) stepLine(k int64, sg *seg, at time.Duration) line {
 		b = append(b, "GiB("...)
 		b = strconv.AppendFloat(b, 100*float64(run.MemPerGPUMiB)/float64(run.GPU.MemMiB), 'f', 2, 64)
 		b = append(b, "%)  tps: "...)
-		b = appendCommas(b, int64(math.Round(tps)))
+		b = AppendCommas(b, int64(math.Round(tps)))
 		b = append(b, "  tflops: "...)
 		b = strconv.AppendFloat(b, tflops, 'f', 2, 64)
 		b = append(b, "  mfu: "...)
@@ -201,23 +201,6 @@ func appendPadFloat(b []byte, x float64, prec, width int) []byte {
 		for i := range pad {
 			b[start+i] = ' '
 		}
-	}
-	return b
-}
-
-// appendCommas appends n with thousands separators.
-func appendCommas(b []byte, n int64) []byte {
-	if n < 0 {
-		b = append(b, '-')
-		n = -n
-	}
-	var tmp [24]byte
-	d := strconv.AppendInt(tmp[:0], n, 10)
-	for i, c := range d {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b = append(b, ',')
-		}
-		b = append(b, c)
 	}
 	return b
 }
