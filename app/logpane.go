@@ -251,26 +251,30 @@ func (p *logPane) View() string {
 	return joinRows(p.h, func(b *builder, i int) { p.writeRow(b, i) })
 }
 
+// levelPaint paints a line's level word: every level has its color.
 func levelPaint(th *theme, l sim.Level) paint {
-	switch l {
-	case sim.LevelWarning:
-		return th.warn
-	case sim.LevelError:
-		return th.err
-	case sim.LevelDebug:
-		return th.dim
+	if p, ok := alertPaint(th, l); ok {
+		return p
 	}
 	return th.info
 }
 
+// bodyPaint paints a line's text: only levels that stand out color it.
 func bodyPaint(th *theme, l sim.Level) paint {
+	p, _ := alertPaint(th, l)
+	return p
+}
+
+// alertPaint is the paint of a level that stands out (warning, error,
+// debug); ok is false for info.
+func alertPaint(th *theme, l sim.Level) (p paint, ok bool) {
 	switch l {
 	case sim.LevelWarning:
-		return th.warn
+		return th.warn, true
 	case sim.LevelError:
-		return th.err
+		return th.err, true
 	case sim.LevelDebug:
-		return th.dim
+		return th.dim, true
 	}
-	return ""
+	return "", false
 }
