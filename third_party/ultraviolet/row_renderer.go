@@ -153,9 +153,6 @@ func (r *RowRenderer) resetTables() {
 // among escape sequences; see [StyledRows.Draw]): the caller then draws the
 // frame another way and calls Invalidate.
 func (r *RowRenderer) Render(out *bytes.Buffer, frame string) bool {
-	if strings.Contains(frame, "\r\n") {
-		frame = strings.ReplaceAll(frame, "\r\n", "\n")
-	}
 	start := out.Len()
 	var lines [256]string
 	split := lines[:0]
@@ -166,7 +163,9 @@ func (r *RowRenderer) Render(out *bytes.Buffer, frame string) bool {
 	for range r.height {
 		var line string
 		line, rest, _ = strings.Cut(rest, "\n")
-		split = append(split, line)
+		// "\r\n" ends a row as "\n" does (a scan per row, not a copy of
+		// the frame).
+		split = append(split, strings.TrimSuffix(line, "\r"))
 	}
 
 	if !r.valid {

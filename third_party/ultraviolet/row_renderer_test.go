@@ -119,6 +119,10 @@ func TestRowRendererWritesOnlyChanges(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("unchanged frame wrote %q", out.String())
 	}
+	rr.Render(&out, strings.ReplaceAll(frame, "\n", "\r\n"))
+	if out.Len() != 0 {
+		t.Errorf("the same frame with CRLF rows wrote %q", out.String())
+	}
 	rr.Render(&out, strings.Replace(frame, "2.31", "2.30", 1))
 	if got, want := out.String(), "\x1b[2;9H\x1b[1m0\x1b[m"; got != want {
 		t.Errorf("one changed cell wrote %q, want %q", got, want)
