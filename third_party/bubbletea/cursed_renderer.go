@@ -384,7 +384,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 	s.pendingErase = false
 
 	if !compact {
-		s.drawCells(&view, content, frameArea, redraw)
+		s.drawCells(&view, frameArea, redraw)
 	}
 
 	// Alt screen mode.
@@ -567,7 +567,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 			s.scr.SetPosition(-1, -1)
 			s.scr.Erase()
 			s.rows.Invalidate()
-			s.drawCells(&view, content, frameArea, true)
+			s.drawCells(&view, frameArea, true)
 			s.scr.Render(s.cellbuf.RenderBuffer)
 		}
 	} else {
@@ -691,7 +691,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 // drawCells draws the frame into cellbuf for scr (upstream's path, with
 // the overfit patch that draws changed rows only).
 // redraw: anything may have put cellbuf and the screen model out of step.
-func (s *cursedRenderer) drawCells(view *View, content *uv.StyledString, frameArea uv.Rectangle, redraw bool) {
+func (s *cursedRenderer) drawCells(view *View, frameArea uv.Rectangle, redraw bool) {
 	// overfit patch: cellbuf keeps the previous frame and only rows whose
 	// text (or starting SGR pen) changed are cleared and drawn again, so the
 	// renderer compares and writes those rows only. Anything that may have
@@ -722,7 +722,7 @@ func (s *cursedRenderer) drawCells(view *View, content *uv.StyledString, frameAr
 	if _, ok := s.rows.Draw(s.cellbuf, s.cellbuf.Bounds(), view.Content); !ok {
 		// Sequences that act across rows: draw the frame whole.
 		s.cellbuf.Clear()
-		content.Draw(s.cellbuf, s.cellbuf.Bounds())
+		uv.NewStyledString(view.Content).Draw(s.cellbuf, s.cellbuf.Bounds())
 	}
 
 	// If the frame height is greater than the screen height, we drop the
