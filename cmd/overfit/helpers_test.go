@@ -293,6 +293,18 @@ func (s *screen) cursorHidden() bool {
 	return s.emu.CursorHidden()
 }
 
+// freeAddr is a loopback address with a port that was free a moment ago,
+// for a listener the server opens itself (the HTTP one).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close() //nolint:errcheck
+	return probe.Addr().String()
+}
+
 // waitExit waits for the session to end and returns its exit status.
 func waitExit(t *testing.T, sess *gossh.Session) int {
 	t.Helper()

@@ -184,17 +184,11 @@ func TestHandshakeTimeoutDropsSilentClients(t *testing.T) {
 
 func TestHealthEndpointsAndHealthcheck(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.MetricsListen = "127.0.0.1:0"
-	// Find a free port for the HTTP listener.
-	probe, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MetricsListen = probe.Addr().String()
-	_ = probe.Close()
+	cfg.MetricsListen = freeAddr(t)
 	ts := startServer(t, cfg)
 
 	var resp *http.Response
+	var err error
 	eventually(t, "/healthz", func() bool {
 		resp, err = http.Get("http://" + cfg.MetricsListen + "/healthz")
 		return err == nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,12 +35,7 @@ func metricValue(t *testing.T, addr, name string) float64 {
 
 func TestFrameRenderTimeMetric(t *testing.T) {
 	cfg := testConfig(t)
-	probe, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MetricsListen = probe.Addr().String()
-	_ = probe.Close()
+	cfg.MetricsListen = freeAddr(t)
 	ts := startServer(t, cfg)
 	eventually(t, "the operations listener", func() bool {
 		resp, err := http.Get("http://" + cfg.MetricsListen + "/healthz")
