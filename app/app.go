@@ -118,9 +118,10 @@ type Model struct {
 	panelsDue  bool
 	gpusDue    bool
 
-	frame builder // reused frame buffer
-	view  string  // the cached frame
-	dirty bool
+	rows    []string // the frame, a row each (see Frame)
+	scratch builder  // the row being built, reused
+	bandSig bandSig  // what the band's rows in rows were composed from
+	dirty   bool
 }
 
 // New builds a session's model. It fails only if the options are invalid.

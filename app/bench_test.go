@@ -4,6 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/overfit/overfit/app/screen"
 	"github.com/overfit/overfit/sim"
 )
 
@@ -49,6 +52,33 @@ func BenchmarkTickView120x40(b *testing.B) {
 			b.StartTimer()
 		}
 	}
+}
+
+// BenchmarkTickFrame120x40 is one steady-state frame of a session as the
+// server runs it: a tick, the frame's rows, and those rows through the
+// renderer into the bytes sent to the client.
+func BenchmarkTickFrame120x40(b *testing.B) {
+	m := modelInto(b, goldenSeed, sim.PhaseTrain, time.Minute, 120, 40)
+	r := screen.New(120, 40, colorprofile.TrueColor)
+	at := liveAt(m)
+	out := r.Render(nil, m.Frame())
+	sent := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		at = at.Add(DefaultTick)
+		m.Update(tickMsg{at: at, gen: m.gen})
+		out = r.Render(out[:0], m.Frame())
+		sent += len(out)
+		if m.snap.Phase != sim.PhaseTrain {
+			b.StopTimer()
+			m = modelAt(b, 1, sim.PhaseTrain, 120, 40)
+			at = liveAt(m)
+			r.Invalidate()
+			b.StartTimer()
+		}
+	}
+	b.ReportMetric(float64(sent)/float64(b.N), "B/frame")
 }
 
 // BenchmarkCachedView is View with nothing changed (a stray key, a focus

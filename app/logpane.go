@@ -21,6 +21,11 @@ type logLine struct {
 	cells    int
 	table    bool // a row of an ASCII table: cut, never wrapped
 	hiS, hiE int  // the first loss value in the text, highlighted on the dashboard
+	// drawn holds the line's screen rows as drawn for the pane's current
+	// look (drawnGen): a line is styled once while it is on screen, and
+	// a scrolling log hands the frame the same strings, shifted.
+	drawn    []string
+	drawnGen uint32
 }
 
 // rowRef says which part of which line a screen row shows.
@@ -42,11 +47,51 @@ type logPane struct {
 	highlight bool
 	rows      []rowRef
 	laidOut   bool
+	gen       uint32  // the look rows are drawn for: bumped by width, wrap, highlight or theme
+	scratch   builder // a row being drawn
+}
+
+// restyled says the rows' look changed: every drawn row is out of date.
+func (p *logPane) restyled() { p.gen++ }
+
+// SetHighlight chooses whether loss values are painted (dashboard).
+func (p *logPane) SetHighlight(on bool) {
+	if on != p.highlight {
+		p.highlight = on
+		p.restyled()
+	}
+}
+
+// rowText returns row i of the pane, drawn once per line and look.
+func (p *logPane) rowText(i int) string {
+	p.layout()
+	r := p.rows[i]
+	if r.line < 0 {
+		return ""
+	}
+	l := p.line(r.line)
+	if l.drawnGen != p.gen {
+		l.drawn, l.drawnGen = l.drawn[:0], p.gen
+	}
+	if r.off < len(l.drawn) && l.drawn[r.off] != "" {
+		return l.drawn[r.off]
+	}
+	p.writeRow(&p.scratch, i)
+	s := string(p.scratch.buf)
+	p.scratch.Reset()
+	for len(l.drawn) <= r.off {
+		l.drawn = append(l.drawn, "")
+	}
+	l.drawn[r.off] = s
+	return s
 }
 
 // SetSize sets the pane's cells.
 func (p *logPane) SetSize(w, h int) {
 	if w != p.w || h != p.h {
+		if w != p.w {
+			p.restyled()
+		}
 		p.w, p.h = w, h
 		p.laidOut = false
 	}
@@ -57,6 +102,7 @@ func (p *logPane) SetWrap(wrap bool) {
 	if wrap != p.wrap {
 		p.wrap = wrap
 		p.laidOut = false
+		p.restyled()
 	}
 }
 
@@ -186,6 +232,13 @@ func (p *logPane) layout() {
 		p.rows = append(p.rows, rowRef{line: -1})
 	}
 	p.laidOut = true
+	// Lines above the pane keep no drawn rows: a session holds the text of
+	// 200 lines, but styled copies only of those on screen.
+	for i := range first {
+		if l := p.line(i); len(l.drawn) > 0 {
+			l.drawn = nil
+		}
+	}
 }
 
 // used is how many of the pane's rows hold text.

@@ -13,6 +13,13 @@ type rowCache struct {
 	ends  []int // end offset in buf of each row drawn so far
 	w, h  int
 	valid bool
+	fills uint64 // refills so far: a frame that saw the same count saw the same rows
+}
+
+// current reports whether the cache holds all h rows of a w×h panel drawn
+// from its current inputs, and which fill they are.
+func (c *rowCache) current(w, h int) (uint64, bool) {
+	return c.fills, c.valid && c.w == w && c.h == h && len(c.ends) == h
 }
 
 // invalidate marks the rows as out of date (new inputs or theme).
@@ -24,6 +31,7 @@ func (c *rowCache) writeRow(b *builder, w, h, i int, draw func(b *builder, i int
 	if !c.valid || c.w != w || c.h != h {
 		c.buf, c.ends = c.buf[:0], c.ends[:0]
 		c.w, c.h, c.valid = w, h, true
+		c.fills++
 	}
 	if i >= 0 && i < len(c.ends) {
 		start := 0
@@ -37,7 +45,7 @@ func (c *rowCache) writeRow(b *builder, w, h, i int, draw func(b *builder, i int
 	draw(b, i)
 	// Rows are asked for top to bottom; one out of order is drawn, not kept.
 	if i == len(c.ends) {
-		c.buf = append(c.buf, b.String()[start:]...)
+		c.buf = append(c.buf, b.buf[start:]...)
 		c.ends = append(c.ends, len(c.buf))
 	}
 }

@@ -1,13 +1,53 @@
 package app
 
 import (
-	"strings"
+	"slices"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
-// builder is the frame buffer type; an alias keeps call sites short.
-type builder = strings.Builder
+// builder appends styled text. Unlike strings.Builder it keeps its buffer
+// across Reset, so a frame row built to be compared with the last frame's
+// costs no allocation when it turned out the same.
+type builder struct{ buf []byte }
+
+// WriteString appends s.
+func (b *builder) WriteString(s string) (int, error) {
+	b.buf = append(b.buf, s...)
+	return len(s), nil
+}
+
+// WriteByte appends c.
+func (b *builder) WriteByte(c byte) error {
+	b.buf = append(b.buf, c)
+	return nil
+}
+
+// WriteRune appends r, UTF-8 encoded.
+func (b *builder) WriteRune(r rune) (int, error) {
+	n := len(b.buf)
+	b.buf = utf8.AppendRune(b.buf, r)
+	return len(b.buf) - n, nil
+}
+
+// Write appends p.
+func (b *builder) Write(p []byte) (int, error) {
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// Len is the number of bytes written since the last Reset.
+func (b *builder) Len() int { return len(b.buf) }
+
+// Grow makes room for n more bytes.
+func (b *builder) Grow(n int) { b.buf = slices.Grow(b.buf, n) }
+
+// String returns a copy of the text.
+func (b *builder) String() string { return string(b.buf) }
+
+// Reset empties the builder and keeps its buffer.
+func (b *builder) Reset() { b.buf = b.buf[:0] }
 
 // isASCII reports whether s is printable ASCII, where bytes equal cells.
 func isASCII(s string) bool {

@@ -51,6 +51,7 @@ func (m *Model) restyle() {
 	m.config.invalidate()
 	m.footer.invalidate()
 	m.help.invalidate()
+	m.log.restyled()
 	m.panelsDue, m.gpusDue = true, true
 	m.dirty = true
 }

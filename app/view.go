@@ -2,38 +2,66 @@ package app
 
 import (
 	"strconv"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 )
 
-// View returns the cached frame, rebuilding it only if something changed
-// since the last call: Bubble Tea calls View after every message, most of
-// which (a stray key, a focus event) change nothing.
-func (m *Model) View() tea.View {
+// Frame returns the current frame: exactly height rows of styled text (SGR
+// only), none wider than the width. It is rebuilt only if something changed
+// since the last call, and a rebuilt frame keeps the very strings of the
+// rows that did not change, so a renderer compares those by pointer. The
+// slice and its strings stay valid until the next call.
+func (m *Model) Frame() []string {
 	if m.dirty {
 		m.render()
 		m.dirty = false
 	}
-	v := tea.NewView(m.view)
+	return m.rows
+}
+
+// View returns the frame as one string, for Bubble Tea programs that draw
+// with their own renderer (and for tests); sessions draw Frame's rows with
+// app/screen instead.
+func (m *Model) View() tea.View {
+	v := tea.NewView(strings.Join(m.Frame(), "\n"))
 	v.AltScreen = true
 	return v
 }
 
-// render builds the frame for the current size and mode: exactly height
-// lines, none wider than width cells.
+// render builds the frame for the current size and mode.
 func (m *Model) render() {
-	b := &m.frame
-	b.Reset()
-	b.Grow(len(m.view) + 256)
+	h := max(m.height, 0)
+	if len(m.rows) != h {
+		m.rows = make([]string, h)
+		m.bandSig = bandSig{}
+	}
 	switch {
 	case m.width < MinWidth || m.height < MinHeight:
-		writeTooSmall(b, m.width, m.height)
+		m.renderTooSmall()
+		m.bandSig = bandSig{}
 	case m.plain:
-		m.renderPlain(b)
+		m.renderPlain()
+		m.bandSig = bandSig{}
 	default:
-		m.renderDashboard(b)
+		m.renderDashboard()
 	}
-	m.view = b.String()
+}
+
+// keepRow makes what m.scratch holds row r, allocating a string only if it
+// differs from the row already there, and empties the scratch buffer.
+func (m *Model) keepRow(r int) {
+	if string(m.scratch.buf) != m.rows[r] {
+		m.rows[r] = string(m.scratch.buf)
+	}
+	m.scratch.Reset()
+}
+
+// setRow makes s row r.
+func (m *Model) setRow(r int, s string) {
+	if s != m.rows[r] {
+		m.rows[r] = s
+	}
 }
 
 // dashLayout is where the dashboard's regions go for one frame.
@@ -119,8 +147,44 @@ func (m *Model) layoutDashboard(w, h, nbars int) dashLayout {
 	return l
 }
 
-// renderDashboard writes the full dashboard.
-func (m *Model) renderDashboard(b *builder) {
+// bandSig identifies what the panel band's rows were composed from: the
+// layout and each panel's cache fill. The same signature means the same
+// rows, which are then not composed again.
+type bandSig struct {
+	top, h int
+	boxes  [4]bandBox
+	fills  [4]uint64
+	ok     bool
+}
+
+// bandNow is the band's signature if every panel's rows are cached and
+// current, or ok false.
+func (m *Model) bandNow(l *dashLayout) bandSig {
+	sig := bandSig{top: l.bandTop, h: l.bandH, boxes: l.boxes, ok: true}
+	for k, bx := range l.boxes[:l.nBoxes] {
+		var c *rowCache
+		switch bx.kind {
+		case panelMetrics:
+			c = &m.metrics.rows
+		case panelChart:
+			c = &m.chart.rows
+		case panelGPUs:
+			c = &m.gpus.rows
+		case panelConfig:
+			c = &m.config.rows
+		}
+		fills, ok := c.current(bx.w, l.bandH)
+		if !ok {
+			return bandSig{}
+		}
+		sig.fills[k] = fills
+	}
+	return sig
+}
+
+// renderDashboard builds the full dashboard.
+func (m *Model) renderDashboard() {
+	b := &m.scratch
 	w, h := m.width, m.height
 	l := m.layoutDashboard(w, h, len(m.snap.Bars))
 
@@ -131,7 +195,7 @@ func (m *Model) renderDashboard(b *builder) {
 	m.pipeline.SetSnapshot(&m.snap)
 	m.log.SetSize(w, l.logRows)
 	m.log.SetWrap(true)
-	m.log.highlight = true
+	m.log.SetHighlight(true)
 	m.bars.color = true
 	m.bars.SetSize(w, l.barRows)
 	m.bars.SetBars(m.snap.Bars)
@@ -185,11 +249,11 @@ func (m *Model) renderDashboard(b *builder) {
 		m.snap.MaxGPUs = 1 // no grid: no telemetry (0 would mean all)
 	}
 	helpLines, helpTop := m.helpOverlay(w, l.logRows)
+	// Rows of the band are composed again only when a panel's rows changed.
+	band := m.bandNow(&l)
+	bandSame := band.ok && band == m.bandSig
 
 	for r := range h {
-		if r > 0 {
-			b.WriteByte('\n')
-		}
 		switch {
 		case r == 0:
 			m.header.writeRow(b)
@@ -198,20 +262,33 @@ func (m *Model) renderDashboard(b *builder) {
 		case l.strip && r == l.headerRows:
 			m.writeStrip(b, w)
 		case l.bandH > 0 && r < l.bandTop+l.bandH:
+			if bandSame {
+				continue
+			}
 			m.writeBand(b, &l, r-l.bandTop)
 		case r == h-1:
-			b.WriteString(m.footer.View())
+			m.setRow(r, m.footer.View())
+			continue
 		default:
 			i := r - l.logTop
 			switch {
 			case helpLines != nil && i >= helpTop && i < helpTop+len(helpLines):
-				b.WriteString(helpLines[i-helpTop])
+				m.setRow(r, helpLines[i-helpTop])
+				continue
 			case i < l.logRows:
-				m.log.writeRow(b, i)
+				m.setRow(r, m.log.rowText(i))
+				continue
 			default:
 				m.bars.writeRow(b, i-l.logRows)
 			}
 		}
+		m.keepRow(r)
+	}
+	if l.bandH > 0 && !bandSame {
+		// Composing the band drew every panel's rows into its cache.
+		m.bandSig = m.bandNow(&l)
+	} else if l.bandH == 0 {
+		m.bandSig = bandSig{}
 	}
 }
 
@@ -275,9 +352,10 @@ func (m *Model) writeStrip(b *builder, w int) {
 	}
 }
 
-// renderPlain writes what `torchrun train.py` would show: the log, and the
+// renderPlain builds what `torchrun train.py` would show: the log, and the
 // live bars right under its last line, like tqdm at the cursor.
-func (m *Model) renderPlain(b *builder) {
+func (m *Model) renderPlain() {
+	b := &m.scratch
 	w, h := m.width, m.height
 	nb := min(len(m.snap.Bars), h-1)
 	m.snap.MaxGPUs = 1 // no grid: no telemetry (0 would mean all)
@@ -286,27 +364,28 @@ func (m *Model) renderPlain(b *builder) {
 	m.bars.SetBars(m.snap.Bars)
 	m.log.SetSize(w, h-nb)
 	m.log.SetWrap(true)
-	m.log.highlight = false
+	m.log.SetHighlight(false)
 	u := m.log.used()
 	helpLines, helpTop := m.helpOverlay(w, h-nb)
 	for r := range h {
-		if r > 0 {
-			b.WriteByte('\n')
-		}
 		switch {
 		case helpLines != nil && r >= helpTop && r < helpTop+len(helpLines):
-			b.WriteString(helpLines[r-helpTop])
+			m.setRow(r, helpLines[r-helpTop])
+			continue
 		case r < u:
-			m.log.writeRow(b, r)
+			m.setRow(r, m.log.rowText(r))
+			continue
 		case r < u+nb:
 			m.bars.writeRow(b, r-u)
 		}
+		m.keepRow(r)
 	}
 }
 
-// writeTooSmall writes the "terminal too small" notice, centered, wrapped
-// word by word to the width, in exactly h lines.
-func writeTooSmall(b *builder, w, h int) {
+// renderTooSmall builds the "terminal too small" notice, centered, wrapped
+// word by word to the width.
+func (m *Model) renderTooSmall() {
+	b, w, h := &m.scratch, m.width, m.height
 	words := []string{"terminal", "too", "small", "—", "need", strconv.Itoa(MinWidth) + "×" + strconv.Itoa(MinHeight)}
 	var lines []string
 	cur := ""
@@ -324,15 +403,11 @@ func writeTooSmall(b *builder, w, h int) {
 	lines = append(lines, cur)
 	top := max(0, (h-len(lines))/2)
 	for r := range h {
-		if r > 0 {
-			b.WriteByte('\n')
+		if k := r - top; k >= 0 && k < len(lines) {
+			s, sw := clip(lines[k], w)
+			spaces(b, (w-sw)/2)
+			b.WriteString(s)
 		}
-		k := r - top
-		if k < 0 || k >= len(lines) {
-			continue
-		}
-		s, sw := clip(lines[k], w)
-		spaces(b, (w-sw)/2)
-		b.WriteString(s)
+		m.keepRow(r)
 	}
 }
