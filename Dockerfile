@@ -4,9 +4,8 @@
 
 FROM golang:1.26 AS build
 WORKDIR /src
-# Patched dependencies (go.mod replace directives) are needed to download.
+# Dependencies first, so a source change does not download them again.
 COPY go.mod go.sum ./
-COPY third_party/ third_party/
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags="-s -w" -o /out/overfit ./cmd/overfit \

@@ -51,7 +51,3 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
-
-replace charm.land/bubbletea/v2 => ./third_party/bubbletea
-
-replace github.com/charmbracelet/ultraviolet => ./third_party/ultraviolet

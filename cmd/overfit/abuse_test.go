@@ -10,20 +10,20 @@ import (
 )
 
 // panicky is a session UI that panics when the visitor types "!".
-type panicky struct{ tea.Model }
+type panicky struct{ frameModel }
 
 func (p *panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "!" {
 		panic("test panic in a session")
 	}
-	next, cmd := p.Model.Update(msg)
-	p.Model = next
+	next, cmd := p.frameModel.Update(msg)
+	p.frameModel = next.(frameModel)
 	return p, cmd
 }
 
 func TestPanicEndsOnlyThatSession(t *testing.T) {
 	ts := startServer(t, testConfig(t), func(s *Server) {
-		s.newModel = func(c app.Config) (tea.Model, error) {
+		s.newModel = func(c app.Config) (frameModel, error) {
 			m, err := app.New(c)
 			return &panicky{m}, err
 		}

@@ -7,10 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/overfit/overfit/app"
@@ -59,10 +63,60 @@ func play(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 		fmt.Fprintln(stderr, "overfit: "+err.Error())
 		return 1
 	}
-	p := tea.NewProgram(model, tea.WithInput(stdin), tea.WithOutput(out))
-	if _, err := p.Run(); err != nil {
+	if err := playTUI(model, stdin, out, w, h, os.Environ()); err != nil {
 		fmt.Fprintln(stderr, "overfit: "+err.Error())
 		return 1
 	}
 	return 0
+}
+
+// playTUI runs the dashboard in the local terminal through the same
+// screenModel and input decoder as an SSH session: raw mode on the input
+// terminal, the alternate screen, live resizes, the terminal restored on
+// the way out.
+func playTUI(model frameModel, stdin io.Reader, out *os.File, w, h int, env []string) error {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		state, err := term.MakeRaw(f.Fd())
+		if err != nil {
+			return fmt.Errorf("set the terminal to raw mode: %w", err)
+		}
+		defer term.Restore(f.Fd(), state) //nolint:errcheck // best effort on the way out
+	}
+	in, err := uv.NewCancelReader(stdin)
+	if err != nil {
+		return fmt.Errorf("read the keyboard: %w", err)
+	}
+	defer in.Close() //nolint:errcheck // best effort on the way out
+	profile := colorprofile.Detect(out, env)
+	ui := newScreenModel(model, out, w, h, profile, nil)
+	p := tea.NewProgram(ui,
+		tea.WithInput(nil),
+		tea.WithoutRenderer(),
+		tea.WithOutput(io.Discard),
+		tea.WithFPS(idleFPS),
+		tea.WithEnvironment(env),
+		tea.WithColorProfile(profile),
+		tea.WithWindowSize(w, h),
+	)
+	_, _ = io.WriteString(out, ansi.RequestBackgroundColor)
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		readInput(ctx, in, func(ev uv.Event) { p.Send(ev) })
+	}()
+	go func() {
+		defer wg.Done()
+		watchResize(ctx, out, func(w, h int) { p.Send(tea.WindowSizeMsg{Width: w, Height: h}) })
+	}()
+	_, runErr := p.Run()
+	stop()
+	in.Cancel()
+	wg.Wait()
+	_, _ = io.WriteString(out, terminalReset)
+	if runErr != nil {
+		return fmt.Errorf("run the dashboard: %w", runErr)
+	}
+	return nil
 }

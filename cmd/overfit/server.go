@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
@@ -49,7 +48,7 @@ type Server struct {
 	seed   seedFunc
 	clock  func() time.Time // a session's start; tests pin it to compare runs
 	// newModel builds a PTY session's UI: app.New; tests wrap it.
-	newModel func(app.Config) (tea.Model, error)
+	newModel func(app.Config) (frameModel, error)
 	share    string // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
 
 	conns atomic.Int64 // open connections, past the rate limit
@@ -77,7 +76,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		rate:     newConnRate(cfg.Limits.ConnRatePerIP),
 		seed:     randomSeed,
 		clock:    time.Now,
-		newModel: func(c app.Config) (tea.Model, error) { return app.New(c) },
+		newModel: func(c app.Config) (frameModel, error) { return app.New(c) },
 		sessions: map[*session]struct{}{},
 	}
 	s.met = newMetrics(s)

@@ -22,18 +22,12 @@ const internalErrorMessage = "overfit: this session hit an internal error — so
 // the server is ending the session, before it is killed.
 const quitGrace = 2 * time.Second
 
-// renderFPS caps how often a program's renderer draws. With
-// tea.WithRenderOnChange it draws as soon as the view changes instead of
-// polling 60 times a second (in a server with thousands of sessions the
-// polling cost more than the frames, and polling less often delayed every
-// frame, the first one included). The app changes its view about twice a
-// second; the cap only merges bursts (key repeat, resizes).
-const renderFPS = 20
-
-// Terminal reset for when a program had to be killed and could not restore
-// the client's screen itself: leave the alt screen, show the cursor, reset
-// colors.
-const terminalReset = "\x1b[?1049l\x1b[?25h\x1b[0m"
+// idleFPS is the rate of Bubble Tea's renderer ticker, which runs even
+// without a renderer: at 1 it wakes once a second to flush nothing (its
+// default of 60 would cost thousands of wake-ups a second on a busy
+// server). Frames do not wait for it: screenModel draws each view as the
+// program produces it.
+const idleFPS = 1
 
 // runTUI runs one Bubble Tea program for a PTY session and returns its exit
 // status.
@@ -50,32 +44,27 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		ss.errorLine("overfit: " + err.Error())
 		return 1
 	}
-	model = &timedModel{Model: model, observe: ss.srv.met.frameTime}
 	env := append(ss.env[:len(ss.env):len(ss.env)], "TERM="+ss.term)
-	out := newCRLFWriter(ss.out)
+	// The output is not a file, so the profile cannot be detected from it;
+	// the client's TERM, COLORTERM and NO_COLOR decide.
+	profile := colorprofile.Env(env)
+	ui := newScreenModel(model, ss.out, w, h, profile, ss.srv.met.frameTime)
 	// Program.Kill is not safe while Run is still setting up (it races on
 	// the input reader), so the watcher waits until the event loop runs:
 	// the first message through the filter says it does.
 	running := make(chan struct{})
 	var once sync.Once
-	p := tea.NewProgram(model,
+	p := tea.NewProgram(ui,
 		// Input is read by readInput below, not by Bubble Tea.
 		tea.WithInput(nil),
-		tea.WithOutput(out),
+		// Frames are drawn by screenModel; Bubble Tea writes nothing.
+		tea.WithoutRenderer(),
+		tea.WithOutput(io.Discard),
+		tea.WithFPS(idleFPS),
 		tea.WithEnvironment(env),
-		// The output is not a file, so the profile cannot be detected from
-		// it; the client's TERM, COLORTERM and NO_COLOR decide.
-		tea.WithColorProfile(colorprofile.Env(env)),
+		tea.WithColorProfile(profile),
 		tea.WithWindowSize(w, h),
-		// Draw when the model hands over a new view, not on a 60 Hz poll
-		// (third_party/bubbletea patch); see renderFPS.
-		tea.WithRenderOnChange(),
-		// Keep an 8-byte-per-cell screen model instead of two buffers of
-		// 112-byte cells (~40 KB instead of ~1 MB a session at 120×40) and
-		// diff only changed rows (third_party/ultraviolet RowRenderer).
-		tea.WithRowRenderer(),
-		tea.WithFPS(renderFPS),
-		// The server owns SIGINT/SIGTERM (SPEC §6).
+		// The server owns SIGINT/SIGTERM.
 		tea.WithoutSignalHandler(),
 		// There is no process to suspend on the other end of an SSH session.
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
@@ -99,22 +88,20 @@ func (ss *session) runTUI(opts sessionOptions) int {
 	go ss.watchTUI(p, w, h, running, done, watched)
 	_, runErr := p.Run()
 	close(done)
-	killed := <-watched
+	<-watched
+	// Whatever ended the program, the client's terminal is given back as it
+	// was: nothing else leaves the alternate screen.
 	if n, ok := ss.notice(); ok {
-		msg := "\r\n" + n.message + "\r\n"
-		if killed {
-			msg = terminalReset + msg
-		}
-		_, _ = io.WriteString(ss.out, msg)
+		_, _ = io.WriteString(ss.out, terminalReset+"\r\n"+n.message+"\r\n")
 		return 0
 	}
 	if runErr != nil && ss.ctx.Err() == nil {
-		// Bubble Tea caught a panic (it prints the stack to stderr) and
-		// stopped without restoring the client's terminal.
+		// Bubble Tea caught a panic (it prints the stack to stderr).
 		ss.srv.log.Error("session program failed", "client", ss.ip, "err", runErr)
 		_, _ = io.WriteString(ss.out, terminalReset+"\r\n"+internalErrorMessage+"\r\n")
 		return 1
 	}
+	_, _ = io.WriteString(ss.out, terminalReset)
 	return 0
 }
 
@@ -126,15 +113,7 @@ func (ss *session) runTUI(opts sessionOptions) int {
 // after the program ended, so this drains until the channel closes. Input
 // beyond a typing rate is dropped unparsed (see inputLimiter).
 func (ss *session) readInput(ctx context.Context, p *tea.Program) {
-	events := make(chan uv.Event)
-	go func() {
-		in := newInputLimiter(ss.ch, time.Now)
-		_ = uv.NewTerminalReader(in, ss.term).StreamEvents(ctx, events)
-		close(events)
-	}()
-	for ev := range events {
-		p.Send(ev)
-	}
+	readInput(ctx, newInputLimiter(ss.ch, time.Now), func(ev uv.Event) { p.Send(ev) })
 }
 
 // watchTUI feeds window changes to the program and ends it when the session
