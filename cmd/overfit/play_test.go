@@ -10,12 +10,10 @@ import (
 )
 
 // TestPlayQuitsAfterABurstOfKeys runs `overfit play` in a real terminal
-// (a pty) and pastes two thousand q's: the first quits, and play must still
-// return with the terminal restored. Bubble Tea's stock input reader (play
-// uses it; SSH sessions have their own, see readInput) blocks forever
-// sending the remaining keys to the ended program; Run stops waiting for
-// it after 500 ms, so play returns late by that much and the process exit
-// takes the blocked goroutine along.
+// (a pty) and pastes two thousand q's: the first quits, and play must
+// return with the terminal restored. Input goes through readInput, whose
+// sends return once the program has ended, so nothing is left blocked on
+// the keys after the first (Bubble Tea's own reader would block on them).
 func TestPlayQuitsAfterABurstOfKeys(t *testing.T) {
 	ptmx, tty, err := pty.Open()
 	if err != nil {
