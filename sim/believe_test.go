@@ -418,10 +418,10 @@ func crossRunChecks(recs []runRecord) map[string]func() (float64, string, bool) 
 }
 
 // TestBeliefsOnForcedClusters runs every catalog model on every GPU on 1
-// and 128 nodes for both jobs, as users may force them: each valid
-// combination holds the consistency and believability invariants, and a
-// cluster far too wide for its model is refused by Validate, not shown
-// waiting on the network.
+// and 128 nodes for both jobs, as users may force them, then with the GPU,
+// nodes or job left to the draw: each valid combination holds the
+// consistency and believability invariants, and a cluster far too wide for
+// its model is refused by Validate, not shown waiting on the network.
 func TestBeliefsOnForcedClusters(t *testing.T) {
 	valid, refused := 0, 0
 	for mi, m := range Models() {
@@ -447,6 +447,30 @@ func TestBeliefsOnForcedClusters(t *testing.T) {
 						if err := b.check(p, o, lines); err != nil {
 							t.Errorf("%s on %d×%s, %s: %s: %v", m.Key, nodes, g.Key, job, b.name, err)
 						}
+					}
+				}
+			}
+		}
+	}
+	// the same with the GPU, the node count or the job left to the draw,
+	// which must find the few layouts that work on their own
+	for mi, m := range Models() {
+		for gi, g := range append([]GPUType{{}}, GPUs()...) {
+			for _, nodes := range []int{0, 24} {
+				o := Options{Seed: uint64(mi*1000 + gi*10 + nodes), Model: m.Key, GPU: g.Key, Nodes: nodes}
+				if o.Validate() != nil {
+					continue
+				}
+				valid++
+				s := mustStream(t, o)
+				p, r := s.plan, s.Run()
+				lines, err := cycle(s, max(time.Second, r.Duration/30), 4)
+				if err != nil {
+					t.Fatalf("%+v: %v", o, err)
+				}
+				for _, b := range beliefs {
+					if err := b.check(p, o, lines); err != nil {
+						t.Errorf("%+v: %s: %v", o, b.name, err)
 					}
 				}
 			}

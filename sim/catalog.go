@@ -229,10 +229,54 @@ type catalog struct {
 	forcedModel *Model
 	forcedGPU   *GPUType
 	shards      map[string][]int64
+	working     map[string][]combo // workingLayouts, by model and job
+}
+
+// combo is one cluster and set-up a model's job can run on.
+type combo struct {
+	g     GPUType
+	nodes int
+	fw    Framework
+	seq   int
+}
+
+// workingLayouts lists, once per model and job, the GPUs (the forced one or
+// all), node counts (the forced one or powers of two) and frameworks and
+// sequence lengths on which m fits in memory and keeps its communication
+// hidden: what drawRun falls back on when its random draws keep missing.
+func (c *catalog) workingLayouts(o Options, m Model, job JobKind) []combo {
+	key := m.Key + "/" + string(job)
+	if l, ok := c.working[key]; ok {
+		return l
+	}
+	gs, ns := c.gpus, []int{o.Nodes}
+	if c.forcedGPU != nil {
+		gs = []GPUType{*c.forcedGPU}
+	}
+	if o.Nodes == 0 {
+		ns = ns[:0]
+		for n := 1; n <= maxDrawnNodes; n *= 2 {
+			ns = append(ns, n)
+		}
+	}
+	var l []combo
+	for _, g := range gs {
+		for _, n := range ns {
+			for _, fw := range jobFrameworks(job) {
+				for _, seq := range jobSeqs(m, job) {
+					if _, ok := fit(m, float64(m.Params()), g, n*g.PerNode, seq, fw, 8, commCheckBus(g, n), maxSeqsFor(job, seq)); ok {
+						l = append(l, combo{g, n, fw, seq})
+					}
+				}
+			}
+		}
+	}
+	c.working[key] = l
+	return l
 }
 
 func newCatalog(o Options) *catalog {
-	c := &catalog{models: Models(), gpus: GPUs(), datasets: Datasets(), shards: map[string][]int64{}}
+	c := &catalog{models: Models(), gpus: GPUs(), datasets: Datasets(), shards: map[string][]int64{}, working: map[string][]combo{}}
 	if m, err := LookupModel(o.Model); o.Model != "" && err == nil {
 		c.forcedModel = &m
 	}

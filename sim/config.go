@@ -512,36 +512,18 @@ func drawRun(o Options, index int, seed uint64, cat *catalog) *runPlan {
 		}
 		var ok bool
 		lay, ok = fit(m, float64(m.Params()), g, nodes*g.PerNode, seq, fw, []int{1, 2, 4, 8}[r.IntN(4)], bus, maxSeqsFor(job, seq))
-		if !ok && attempt > 200 {
+		if !ok && attempt > 8 {
 			// Forced options were checked by Validate, so only drawn
 			// values can be at fault, and the draws keep missing the few
-			// layouts that work: search them in order (the drawn GPU
-			// first, the smallest cluster), as Validate found one.
-			gs, ns := []GPUType{g}, []int{o.Nodes}
-			if forcedGPU == nil {
-				gs = append(gs, gpus...)
-			}
-			if o.Nodes == 0 {
-				ns = ns[:0]
-				for n := 1; n <= MaxNodes; n *= 2 {
-					ns = append(ns, n)
-				}
-			}
-		search:
-			for _, gg := range gs {
-				for _, n := range ns {
-					for _, f := range jobFrameworks(job) {
-						for _, sq := range jobSeqs(m, job) {
-							if lay, ok = fit(m, float64(m.Params()), gg, n*gg.PerNode, sq, f, 8, commCheckBus(gg, n), maxSeqsFor(job, sq)); ok {
-								g, nodes, seq, fw = gg, n, sq, f
-								break search
-							}
-						}
-					}
-				}
+			// layouts that work (say a Mixtral fine-tune on 24 nodes: only
+			// A100s with TP 8 × PP 8): draw among those instead.
+			if combos := cat.workingLayouts(o, m, job); len(combos) > 0 {
+				c := combos[r.IntN(len(combos))]
+				g, nodes, seq, fw = c.g, c.nodes, c.seq, c.fw
+				lay, ok = fit(m, float64(m.Params()), g, nodes*g.PerNode, seq, fw, 8, commCheckBus(g, nodes), maxSeqsFor(job, seq))
 			}
 		}
-		if !ok && attempt > 200 {
+		if !ok && attempt > 40 {
 			// nothing keeps communication hidden: bump the cluster until
 			// the model fits in memory
 			for n := max(nodes, 1) * 2; n <= MaxNodes*4; n *= 2 {
@@ -559,7 +541,7 @@ func drawRun(o Options, index int, seed uint64, cat *catalog) *runPlan {
 				return p
 			}
 		}
-		if o.Job == JobAny && attempt%100 == 99 {
+		if o.Job == JobAny && attempt%25 == 24 {
 			// the forced part of the cluster suits the other kind of job
 			job = map[JobKind]JobKind{JobPretrain: JobFinetune, JobFinetune: JobPretrain}[job]
 		}
