@@ -503,3 +503,24 @@ func TestFictionalOptIn(t *testing.T) {
 		t.Errorf("a forced invented model is refused: %v", err)
 	}
 }
+
+// TestBeliefsWithStepsAndCycles: the believability invariants hold too for
+// forced step counts, cycle lengths from 1 to 90 minutes, and with invented
+// models allowed.
+func TestBeliefsWithStepsAndCycles(t *testing.T) {
+	for seed := range uint64(150) {
+		for _, o := range []Options{{Seed: seed, Steps: int64(5 + seed*7%300)}, {Seed: seed, Cycle: time.Duration(1+seed%90) * time.Minute}, {Seed: seed, Fictional: true}} {
+			s := mustStream(t, o)
+			p, r := s.plan, s.Run()
+			lines, err := cycle(s, max(time.Second, r.Duration/60), 4)
+			if err != nil {
+				t.Fatalf("%+v: %v", o, err)
+			}
+			for _, b := range beliefs {
+				if err := b.check(p, o, lines); err != nil {
+					t.Errorf("%+v (%s on %d×%s, %s): %s: %v", o, r.Model.Key, r.Nodes, r.GPU.Key, r.Job, b.name, err)
+				}
+			}
+		}
+	}
+}
