@@ -247,13 +247,13 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	// a big model's export takes minutes at a few GB/s: the window then
 	// trains at least half as long, and the cycle runs over its target
 	budget = math.Max(budget, math.Max(0.25*cycle.Seconds(), 0.5*fixed))
-	shownBudget := int64(math.Max(1, budget/st))
+	shownBudget := int64(math.Max(4, budget/st)) // at least a few steps, even of a big model in a short cycle
 	if shownBudget < int64(nEval)*6 {
 		// too few steps for that many evaluations: fewer, and the time
 		// they would have taken goes to training
 		nEval = int(max(1, min(int64(nEval), shownBudget/6)))
 		budget = cycle.Seconds() - fixed - loadDur - float64(nEval)*(evalDur+0.6*ckptDur)
-		shownBudget = int64(math.Max(1, math.Max(budget, math.Max(0.25*cycle.Seconds(), 0.5*fixed))/st))
+		shownBudget = int64(math.Max(4, math.Max(budget, math.Max(0.25*cycle.Seconds(), 0.5*fixed))/st))
 	}
 
 	if job == JobPretrain {
