@@ -30,6 +30,10 @@ type Options struct {
 	Speed float64       // time-lapse factor shown by the UI, 0 = 1
 	Cycle time.Duration // target wall time of one whole run at speed 1, 0 = drawn (5–10 min)
 	Steps int64         // fixed optimizer steps in the shown window, 0 = derived from Cycle
+	// Fictional lets runs draw the invented models of the catalog too
+	// (Hallucin8-8x3B, Stochastic-Parrot-7B, …). Off, only real
+	// architectures are drawn; a forced Model is used either way.
+	Fictional bool
 	// Start is the wall-clock instant that virtual time 0 stands for. It only
 	// feeds timestamps shown in logs; the engine never reads a clock.
 	Start time.Time
@@ -196,6 +200,7 @@ type GPUType struct {
 	IntraBusGBps, InterBusGBps float64
 	Vendor                     string // "nvidia" or "amd"
 	DriverLine                 string // driver/runtime versions as the SMI tool prints them
+	CommLib                    string // the collective library's version line (NCCL_DEBUG=INFO)
 }
 
 // Dataset is a named training corpus.

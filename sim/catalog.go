@@ -177,17 +177,24 @@ func (m Model) ActiveParams() int64 {
 	return p
 }
 
-// GPUs returns the accelerator catalog in a stable order.
+// ncclCUDA124 is the NCCL that PyTorch 2.5's CUDA 12.4 wheels bundle; it
+// runs on any driver of CUDA 12.4 or later. Blackwell (B200) needs NCCL
+// 2.25+ built for CUDA 12.8, as PyTorch 2.7's cu128 wheels ship it.
+const ncclCUDA124 = "NCCL version 2.21.5+cuda12.4"
+
+// GPUs returns the accelerator catalog in a stable order. HGX/DGX B200
+// nodes ship ConnectX-7 NICs (NDR InfiniBand, 400 Gb/s per GPU), like
+// H100 and H200 systems, so their inter-node bus bandwidth is the same.
 func GPUs() []GPUType {
 	return []GPUType{
-		{Name: "NVIDIA A100-SXM4-80GB", Key: "a100", MemMiB: 81920, PowerCapW: 400, PeakTFLOPs: 312, IdleW: 62, PerNode: 8, Fabric: "NVLink3/NVSwitch", Network: "HDR InfiniBand 200Gb/s", IntraBusGBps: 230, InterBusGBps: 22, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4"},
-		{Name: "NVIDIA H100 80GB HBM3", Key: "h100", MemMiB: 81559, PowerCapW: 700, PeakTFLOPs: 989, IdleW: 72, PerNode: 8, Fabric: "NVLink4/NVSwitch", Network: "NDR InfiniBand 400Gb/s", IntraBusGBps: 370, InterBusGBps: 45, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4"},
-		{Name: "NVIDIA H100 PCIe", Key: "h100-pcie", MemMiB: 81559, PowerCapW: 350, PeakTFLOPs: 756, IdleW: 48, PerNode: 8, Fabric: "PCIe Gen5 + NVLink bridges", Network: "RoCEv2 200Gb/s", IntraBusGBps: 48, InterBusGBps: 19, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4"},
-		{Name: "NVIDIA H200", Key: "h200", MemMiB: 143771, PowerCapW: 700, PeakTFLOPs: 989, IdleW: 76, PerNode: 8, Fabric: "NVLink4/NVSwitch", Network: "NDR InfiniBand 400Gb/s", IntraBusGBps: 370, InterBusGBps: 45, Vendor: "nvidia", DriverLine: "Driver Version: 560.35.03    CUDA Version: 12.6"},
-		{Name: "NVIDIA B200", Key: "b200", MemMiB: 183359, PowerCapW: 1000, PeakTFLOPs: 2250, IdleW: 140, PerNode: 8, Fabric: "NVLink5/NVSwitch", Network: "XDR InfiniBand 800Gb/s", IntraBusGBps: 720, InterBusGBps: 90, Vendor: "nvidia", DriverLine: "Driver Version: 570.124.06   CUDA Version: 12.8"},
-		{Name: "AMD Instinct MI300X", Key: "mi300x", MemMiB: 196592, PowerCapW: 750, PeakTFLOPs: 1307, IdleW: 140, PerNode: 8, Fabric: "Infinity Fabric", Network: "RoCEv2 400Gb/s", IntraBusGBps: 310, InterBusGBps: 42, Vendor: "amd", DriverLine: "ROCm 6.2.0"},
-		{Name: "NVIDIA L40S", Key: "l40s", MemMiB: 46068, PowerCapW: 350, PeakTFLOPs: 362, IdleW: 36, PerNode: 8, Fabric: "PCIe Gen4", Network: "RoCEv2 100Gb/s", IntraBusGBps: 22, InterBusGBps: 10, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4"},
-		{Name: "NVIDIA GeForce RTX 4090", Key: "rtx4090", MemMiB: 24564, PowerCapW: 450, PeakTFLOPs: 165, IdleW: 28, PerNode: 8, Fabric: "PCIe Gen4", Network: "Ethernet 100Gb/s", IntraBusGBps: 20, InterBusGBps: 9, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4"},
+		{Name: "NVIDIA A100-SXM4-80GB", Key: "a100", MemMiB: 81920, PowerCapW: 400, PeakTFLOPs: 312, IdleW: 62, PerNode: 8, Fabric: "NVLink3/NVSwitch", Network: "HDR InfiniBand 200Gb/s", IntraBusGBps: 230, InterBusGBps: 22, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4", CommLib: ncclCUDA124},
+		{Name: "NVIDIA H100 80GB HBM3", Key: "h100", MemMiB: 81559, PowerCapW: 700, PeakTFLOPs: 989, IdleW: 72, PerNode: 8, Fabric: "NVLink4/NVSwitch", Network: "NDR InfiniBand 400Gb/s", IntraBusGBps: 370, InterBusGBps: 45, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4", CommLib: ncclCUDA124},
+		{Name: "NVIDIA H100 PCIe", Key: "h100-pcie", MemMiB: 81559, PowerCapW: 350, PeakTFLOPs: 756, IdleW: 48, PerNode: 8, Fabric: "PCIe Gen5 + NVLink bridges", Network: "RoCEv2 200Gb/s", IntraBusGBps: 48, InterBusGBps: 19, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4", CommLib: ncclCUDA124},
+		{Name: "NVIDIA H200", Key: "h200", MemMiB: 143771, PowerCapW: 700, PeakTFLOPs: 989, IdleW: 76, PerNode: 8, Fabric: "NVLink4/NVSwitch", Network: "NDR InfiniBand 400Gb/s", IntraBusGBps: 370, InterBusGBps: 45, Vendor: "nvidia", DriverLine: "Driver Version: 560.35.03    CUDA Version: 12.6", CommLib: ncclCUDA124},
+		{Name: "NVIDIA B200", Key: "b200", MemMiB: 183359, PowerCapW: 1000, PeakTFLOPs: 2250, IdleW: 140, PerNode: 8, Fabric: "NVLink5/NVSwitch", Network: "NDR InfiniBand 400Gb/s", IntraBusGBps: 720, InterBusGBps: 46, Vendor: "nvidia", DriverLine: "Driver Version: 570.124.06   CUDA Version: 12.8", CommLib: "NCCL version 2.26.2+cuda12.8"},
+		{Name: "AMD Instinct MI300X", Key: "mi300x", MemMiB: 196592, PowerCapW: 750, PeakTFLOPs: 1307, IdleW: 140, PerNode: 8, Fabric: "Infinity Fabric", Network: "RoCEv2 400Gb/s", IntraBusGBps: 310, InterBusGBps: 42, Vendor: "amd", DriverLine: "ROCm 6.2.0", CommLib: "RCCL version 2.20.5+hip6.2 HEAD:bd6ae1c"},
+		{Name: "NVIDIA L40S", Key: "l40s", MemMiB: 46068, PowerCapW: 350, PeakTFLOPs: 362, IdleW: 36, PerNode: 8, Fabric: "PCIe Gen4", Network: "RoCEv2 100Gb/s", IntraBusGBps: 22, InterBusGBps: 10, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4", CommLib: ncclCUDA124},
+		{Name: "NVIDIA GeForce RTX 4090", Key: "rtx4090", MemMiB: 24564, PowerCapW: 450, PeakTFLOPs: 165, IdleW: 28, PerNode: 8, Fabric: "PCIe Gen4", Network: "Ethernet 100Gb/s", IntraBusGBps: 20, InterBusGBps: 9, Vendor: "nvidia", DriverLine: "Driver Version: 550.90.07    CUDA Version: 12.4", CommLib: ncclCUDA124},
 	}
 }
 
@@ -222,10 +229,54 @@ type catalog struct {
 	forcedModel *Model
 	forcedGPU   *GPUType
 	shards      map[string][]int64
+	working     map[string][]combo // workingLayouts, by model and job
+}
+
+// combo is one cluster and set-up a model's job can run on.
+type combo struct {
+	g     GPUType
+	nodes int
+	fw    Framework
+	seq   int
+}
+
+// workingLayouts lists, once per model and job, the GPUs (the forced one or
+// all), node counts (the forced one or powers of two) and frameworks and
+// sequence lengths on which m fits in memory and keeps its communication
+// hidden: what drawRun falls back on when its random draws keep missing.
+func (c *catalog) workingLayouts(o Options, m Model, job JobKind) []combo {
+	key := m.Key + "/" + string(job)
+	if l, ok := c.working[key]; ok {
+		return l
+	}
+	gs, ns := c.gpus, []int{o.Nodes}
+	if c.forcedGPU != nil {
+		gs = []GPUType{*c.forcedGPU}
+	}
+	if o.Nodes == 0 {
+		ns = ns[:0]
+		for n := 1; n <= maxDrawnNodes; n *= 2 {
+			ns = append(ns, n)
+		}
+	}
+	var l []combo
+	for _, g := range gs {
+		for _, n := range ns {
+			for _, fw := range jobFrameworks(job) {
+				for _, seq := range jobSeqs(m, job) {
+					if _, ok := fit(m, float64(m.Params()), g, n*g.PerNode, seq, fw, 8, commCheckBus(g, n), maxSeqsFor(job, seq)); ok {
+						l = append(l, combo{g, n, fw, seq})
+					}
+				}
+			}
+		}
+	}
+	c.working[key] = l
+	return l
 }
 
 func newCatalog(o Options) *catalog {
-	c := &catalog{models: Models(), gpus: GPUs(), datasets: Datasets(), shards: map[string][]int64{}}
+	c := &catalog{models: Models(), gpus: GPUs(), datasets: Datasets(), shards: map[string][]int64{}, working: map[string][]combo{}}
 	if m, err := LookupModel(o.Model); o.Model != "" && err == nil {
 		c.forcedModel = &m
 	}

@@ -36,7 +36,7 @@ func shardingsFor(fw Framework) []string {
 	case FrameworkTorchtitan:
 		return []string{"FSDP"}
 	}
-	return []string{"ZeRO-2", "ZeRO-3", "FSDP"}
+	return []string{"DDP", "ZeRO-2", "ZeRO-3", "FSDP"}
 }
 
 // stateBytes is weights + grads + Adam states per GPU for n parameters per
@@ -44,6 +44,8 @@ func shardingsFor(fw Framework) []string {
 func stateBytes(sharding string, n float64, dp int) float64 {
 	g := float64(dp)
 	switch sharding {
+	case "DDP":
+		return 16 * n // every rank holds the whole state
 	case "ZeRO-1":
 		return 4*n + 12*n/g
 	case "ZeRO-2":
@@ -66,11 +68,34 @@ func memPerGPU(m Model, params float64, l layout, seq int) float64 {
 	return stateBytes(l.Sharding, n, l.DP) + act + logits + overheadBytes
 }
 
+// microCommRatio is, for shardings that communicate every micro-batch
+// (ZeRO-2 its gradients, ZeRO-3/FSDP also the parameters twice), that
+// communication over the micro-batch's compute at a high MFU of 0.5 and bus
+// bandwidth busbw GB/s (see comm.go). Shardings that communicate once per
+// step give 0: gradient accumulation amortizes them.
+func microCommRatio(m Model, params float64, g GPUType, l layout, seq int, busbw float64) float64 {
+	var n float64
+	switch l.Sharding {
+	case "ZeRO-3", "FSDP":
+		n = 3
+	case "ZeRO-2":
+		n = 1
+	default:
+		return 0
+	}
+	mp := float64(l.TP * l.PP)
+	comm := n * oneCollective(2*params/mp, l.DP, busbw)
+	compute := 6 * float64(m.ActiveParams()) * float64(l.MB*seq) / mp / (0.5 * g.PeakTFLOPs * 1e12)
+	return comm / compute
+}
+
 // fit finds the first layout that fits: little model parallelism for small
 // models and full tensor parallelism inside a node for big ones, then the
 // framework's cheapest sharding, selective recompute and big micro-batches
-// (up to maxMB). ok is false when nothing fits.
-func fit(m Model, params float64, g GPUType, gpus int, seq int, fw Framework, maxMB int) (layout, bool) {
+// (up to maxMB). With busbw > 0 it also skips layouts whose per-micro-batch
+// communication at busbw GB/s could not hide behind their compute. ok is
+// false when nothing fits.
+func fit(m Model, params float64, g GPUType, gpus int, seq int, fw Framework, maxMB int, busbw float64, maxSeqs int) (layout, bool) {
 	limit := float64(g.MemMiB) * (1 << 20) * memHeadroom
 	tps := []int{1, 2, 4, 8}
 	pps := []int{1, 2, 4, 8, 16}
@@ -91,12 +116,21 @@ func fit(m Model, params float64, g GPUType, gpus int, seq int, fw Framework, ma
 				}
 				for _, sh := range shardingsFor(fw) {
 					for _, rc := range []string{"selective", "full"} {
-						for mb := maxMB; mb >= 1; mb /= 2 {
-							l := layout{TP: tp, PP: pp, DP: gpus / (tp * pp), MB: mb, Sharding: sh, Recompute: rc}
+						dp := gpus / (tp * pp)
+						top := maxMB
+						for top > 1 && dp*top > maxSeqs {
+							top /= 2 // wide data parallelism keeps the global batch in bounds
+						}
+						for mb := top; mb >= 1; mb /= 2 {
+							l := layout{TP: tp, PP: pp, DP: dp, MB: mb, Sharding: sh, Recompute: rc}
 							l.MemBytes = memPerGPU(m, params, l, seq)
-							if l.MemBytes <= limit {
-								return l, true
+							if l.MemBytes > limit {
+								continue
 							}
+							if busbw > 0 && microCommRatio(m, params, g, l, seq, busbw) > 0.8*commOverlap {
+								break // smaller micro-batches only communicate more per FLOP
+							}
+							return l, true
 						}
 					}
 				}
@@ -110,8 +144,62 @@ func fit(m Model, params float64, g GPUType, gpus int, seq int, fw Framework, ma
 func fitsAny(m Model, g GPUType, nodes int) bool {
 	p := float64(m.Params())
 	for _, fw := range []Framework{FrameworkMegatron, FrameworkTorchtitan, FrameworkHF} {
-		if _, ok := fit(m, p, g, nodes*g.PerNode, minFeasibleSeq, fw, 1); ok {
+		if _, ok := fit(m, p, g, nodes*g.PerNode, minFeasibleSeq, fw, 1, 0, math.MaxInt); ok {
 			return true
+		}
+	}
+	return false
+}
+
+// maxSeqsFor caps the sequences a step's micro-batches hold across data
+// parallelism: a fine-tune's global batch stays in the hundreds, a
+// pretraining step under 16M tokens.
+func maxSeqsFor(job JobKind, seq int) int {
+	if job == JobPretrain {
+		return max(1, int(16e6)/seq)
+	}
+	return 256
+}
+
+// commCheckBus is the bus bandwidth (GB/s) layouts are checked against:
+// the link's, at the low end of what a cluster reaches.
+func commCheckBus(g GPUType, nodes int) float64 {
+	if nodes > 1 {
+		return g.InterBusGBps * 0.8
+	}
+	return g.IntraBusGBps * 0.8
+}
+
+// jobFrameworks and jobSeqs are what drawRun may pick for a job.
+func jobFrameworks(job JobKind) []Framework {
+	if job == JobFinetune {
+		return []Framework{FrameworkHF, FrameworkTorchtitan}
+	}
+	return []Framework{FrameworkHF, FrameworkMegatron, FrameworkTorchtitan}
+}
+
+func jobSeqs(m Model, job JobKind) []int {
+	s := []int{2048, 4096, 8192}
+	if job == JobFinetune {
+		s = []int{1024, 2048, 4096}
+	} else if m.Arch == archGPT2 {
+		s = []int{1024}
+	}
+	for i := range s {
+		s[i] = min(s[i], m.Context)
+	}
+	return s
+}
+
+// commFeasible says whether some layout of m on nodes × g for the job fits
+// in memory and keeps its per-micro-batch communication hidden.
+func commFeasible(m Model, g GPUType, nodes int, job JobKind) bool {
+	p := float64(m.Params())
+	for _, fw := range jobFrameworks(job) {
+		for _, seq := range jobSeqs(m, job) {
+			if _, ok := fit(m, p, g, nodes*g.PerNode, seq, fw, 8, commCheckBus(g, nodes), maxSeqsFor(job, seq)); ok {
+				return true
+			}
 		}
 	}
 	return false
@@ -133,12 +221,47 @@ func checkFeasible(m *Model, g *GPUType, nodes int, job JobKind) error {
 			nodeList = append(nodeList, n)
 		}
 	}
+	jobs := []JobKind{job}
+	if job == JobAny {
+		jobs = []JobKind{JobPretrain, JobFinetune}
+	}
+	memOK := false
 	for _, gg := range gpus {
 		for _, n := range nodeList {
-			if fitsAny(*m, gg, n) {
-				return nil
+			if !fitsAny(*m, gg, n) {
+				continue
+			}
+			memOK = true
+			for _, j := range jobs {
+				if commFeasible(*m, gg, n, j) {
+					return nil
+				}
 			}
 		}
+	}
+	if memOK {
+		// it fits, but every step would wait on the network: a cluster
+		// far too wide for the model (or a link far too slow)
+		where := "any gpu"
+		if g != nil {
+			where = g.Key
+		}
+		hint := "try fewer nodes"
+		for n := nodes / 2; n >= 1 && g != nil; n /= 2 {
+			ok := false
+			for _, j := range jobs {
+				ok = ok || commFeasible(*m, *g, n, j)
+			}
+			if ok {
+				hint = fmt.Sprintf("try --nodes %d", n)
+				break
+			}
+		}
+		what := "this job"
+		if job != JobAny {
+			what = "a " + string(job) + " job"
+		}
+		return fmt.Errorf("model %s on %d node(s) of %s would wait on communication every step of %s: %s", m.Key, nodes, where, what, hint)
 	}
 	where := "any gpu"
 	if g != nil {
@@ -267,7 +390,8 @@ type runPlan struct {
 	hosts     hostNames
 	jitter    float64 // relative amplitude of step-time jitter
 	firstSlow time.Duration
-	gradBusBW float64 // GB/s of the data-parallel gradient all-reduce
+	gradBusBW float64 // GB/s the data-parallel collectives reach on this cluster
+	commBound bool    // the step waits for its collectives (they do not all overlap)
 
 	epochLabels []string // "Epoch 2/3", built once so snapshots never allocate
 	buf         []byte   // scratch for step lines
@@ -305,6 +429,10 @@ func drawRun(o Options, index int, seed uint64, cat *catalog) *runPlan {
 		if r.Float64() < 0.5 {
 			job = JobPretrain
 		}
+		// a forced cluster too wide for one kind of job gets the other
+		if forcedModel != nil && forcedGPU != nil && o.Nodes > 0 && !commFeasible(*forcedModel, *forcedGPU, o.Nodes, job) {
+			job = map[JobKind]JobKind{JobPretrain: JobFinetune, JobFinetune: JobPretrain}[job]
+		}
 	}
 	var (
 		m     Model
@@ -320,10 +448,12 @@ func drawRun(o Options, index int, seed uint64, cat *catalog) *runPlan {
 		} else {
 			m = pick(r, models, func(m Model) float64 {
 				b := float64(m.Params()) / 1e9
-				if job == JobFinetune && b > 100 {
+				switch {
+				case m.Fictional && !o.Fictional:
+					return 0 // invented models are opt-in
+				case job == JobFinetune && b > 100:
 					return 0.3
-				}
-				if m.Fictional {
+				case m.Fictional:
 					return 0.6
 				}
 				return 1
@@ -373,30 +503,57 @@ func drawRun(o Options, index int, seed uint64, cat *catalog) *runPlan {
 			}
 		}
 		seq = min(seq, m.Context)
-		var ok bool
-		lay, ok = fit(m, float64(m.Params()), g, nodes*g.PerNode, seq, fw, []int{1, 2, 4, 8}[r.IntN(4)])
-		if ok {
-			break
+		// The layout must fit in memory and, while there are draws left,
+		// keep its communication hidden behind compute (a config that
+		// leaves the GPUs waiting on the network is one nobody runs).
+		bus := 0.0
+		if attempt < 400 {
+			bus = commCheckBus(g, nodes)
 		}
-		if attempt > 200 {
+		var ok bool
+		lay, ok = fit(m, float64(m.Params()), g, nodes*g.PerNode, seq, fw, []int{1, 2, 4, 8}[r.IntN(4)], bus, maxSeqsFor(job, seq))
+		if !ok && attempt > 8 {
 			// Forced options were checked by Validate, so only drawn
-			// values can be at fault: bump the cluster until it fits.
+			// values can be at fault, and the draws keep missing the few
+			// layouts that work (say a Mixtral fine-tune on 24 nodes: only
+			// A100s with TP 8 × PP 8): draw among those instead.
+			if combos := cat.workingLayouts(o, m, job); len(combos) > 0 {
+				c := combos[r.IntN(len(combos))]
+				g, nodes, seq, fw = c.g, c.nodes, c.seq, c.fw
+				lay, ok = fit(m, float64(m.Params()), g, nodes*g.PerNode, seq, fw, 8, commCheckBus(g, nodes), maxSeqsFor(job, seq))
+			}
+		}
+		if !ok && attempt > 40 {
+			// nothing keeps communication hidden: bump the cluster until
+			// the model fits in memory
 			for n := max(nodes, 1) * 2; n <= MaxNodes*4; n *= 2 {
-				if lay, ok = fit(m, float64(m.Params()), g, n*g.PerNode, minFeasibleSeq, FrameworkTorchtitan, 1); ok {
+				if lay, ok = fit(m, float64(m.Params()), g, n*g.PerNode, minFeasibleSeq, FrameworkTorchtitan, 1, 0, math.MaxInt); ok {
 					nodes, seq, fw = n, minFeasibleSeq, FrameworkTorchtitan
 					break
 				}
 			}
-			if ok {
-				break
+		}
+		if ok {
+			// communication that only accumulates per step (Megatron's
+			// distributed optimizer) can still bind a small global batch
+			p := planRun(o, index, seed, r, cat, m, g, nodes, job, fw, lay, seq)
+			if p.run.MFU >= minMFU || attempt >= 400 {
+				return p
 			}
+		}
+		if o.Job == JobAny && attempt%25 == 24 {
+			// the forced part of the cluster suits the other kind of job
+			job = map[JobKind]JobKind{JobPretrain: JobFinetune, JobFinetune: JobPretrain}[job]
 		}
 		if o.Nodes == 0 && attempt%3 == 2 {
 			continue // a fresh draw of everything not forced
 		}
 	}
-	return planRun(o, index, seed, r, cat, m, g, nodes, job, fw, lay, seq)
 }
+
+// minMFU is the lowest model-FLOPs utilisation a run may show: below it a
+// configuration is one that a team would have fixed before launching.
+const minMFU = 0.22
 
 // mfuFor draws a realistic model-FLOPs utilisation for the setup.
 func mfuFor(r *rand.Rand, g GPUType, fw Framework, lay layout, nodes int, active int64) float64 {
@@ -420,5 +577,5 @@ func mfuFor(r *rand.Rand, g GPUType, fw Framework, lay layout, nodes int, active
 	if active < 1e9 {
 		x *= 0.75 // small matmuls never fill a big GPU
 	}
-	return math.Max(0.22, math.Min(0.55, x))
+	return math.Max(minMFU, math.Min(0.55, x))
 }

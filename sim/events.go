@@ -156,8 +156,8 @@ func (p *runPlan) statics() []line {
 				s.log(LevelInfo, p.src("save"), "Loading checkpoint from %scheckpoint-%d (%s, %.0f B/param: bf16 weights + fp32 master + Adam moments)",
 					base, run.StartStep, humanBytes(run.CheckpointBytes), float64(run.CheckpointBytes)/float64(run.Params))
 				s.at(sg.start + time.Second/5)
-				s.log(LevelInfo, p.src("save"), "Resuming from checkpoint-%d: %s tokens consumed, lr %.4e, data loader fast-forwarded to sample %s",
-					run.StartStep, billions(int64(p.phys.tokensPerStep*float64(run.StartStep))), p.phys.lr(run.StartStep), commas(run.StartStep*int64(run.GlobalBatch)))
+				s.log(LevelInfo, p.src("save"), "Resuming from checkpoint-%d: %s tokens consumed, lr %.4e, best eval loss so far %.4f, data loader fast-forwarded to sample %s",
+					run.StartStep, billions(int64(p.phys.tokensPerStep*float64(run.StartStep))), p.phys.lr(run.StartStep), p.bestBefore(0), commas(run.StartStep*int64(run.GlobalBatch)))
 				s.at(sg.end - time.Second/5)
 			case run.Job == JobPretrain && run.Framework == FrameworkMegatron:
 				s.log(LevelInfo, "", "> building GPT model from scratch: %d layers, init method std 0.02", m.Layers)
@@ -200,31 +200,50 @@ func (p *runPlan) statics() []line {
 		case segEval:
 			p.evalLines(s, sg)
 		case segCkpt:
-			e := p.evals[sg.eval]
+			step := sg.step1
+			if sg.eval < 0 {
+				// a window that stops mid-job: the scheduler's time limit
+				// is near (SLURM sends a signal ahead of it), so the job
+				// saves and exits, to be requeued from this checkpoint
+				s.log(LevelWarning, p.src("trainer"), "Received SIGUSR1 (job time limit in 120 s) at step %d of %d: saving checkpoint-%d and exiting; the job requeues from it",
+					step, run.TotalSteps, step)
+				s.at(sg.start)
+			}
 			switch run.Framework {
 			case FrameworkMegatron:
-				s.log(LevelInfo, "", "saving checkpoint at iteration %7d to %scheckpoint-%d in torch_dist format", e.step, base, e.step)
+				s.log(LevelInfo, "", "saving checkpoint at iteration %7d to %scheckpoint-%d in torch_dist format", step, base, step)
 			case FrameworkTorchtitan:
-				s.log(LevelInfo, "", "Saving the checkpoint (or staging if async is enabled) to %scheckpoint-%d.", base, e.step)
+				s.log(LevelInfo, "", "Saving the checkpoint (or staging if async is enabled) to %scheckpoint-%d.", base, step)
 			default:
-				s.log(LevelInfo, p.src("save"), "Saving model checkpoint to %scheckpoint-%d", base, e.step)
+				s.log(LevelInfo, p.src("save"), "Saving model checkpoint to %scheckpoint-%d", base, step)
 			}
 			s.at(sg.start + time.Second/10)
 			if run.Framework == FrameworkMegatron {
 				s.log(LevelInfo, "", "  successfully saved checkpoint from iteration %7d to %scheckpoint-%d [ t %d/%d, p %d/%d ]",
-					e.step, base, e.step, run.TP, run.TP, run.PP, run.PP)
+					step, base, step, run.TP, run.TP, run.PP, run.PP)
 				s.at(sg.end - time.Second/5)
 			}
-			note := fmt.Sprintf("new best eval loss %.4f", e.loss)
-			if !e.best {
-				note = fmt.Sprintf("eval loss %.4f, best stays %.4f", e.loss, p.bestBefore(sg.eval))
+			var note string
+			switch {
+			case sg.eval < 0:
+				note = fmt.Sprintf("step %d of %d, best eval loss stays %.4f", step, run.TotalSteps, p.bestBefore(len(p.evals)))
+			case p.evals[sg.eval].best:
+				note = fmt.Sprintf("new best eval loss %.4f", p.evals[sg.eval].loss)
+			default:
+				note = fmt.Sprintf("eval loss %.4f, best stays %.4f", p.evals[sg.eval].loss, p.bestBefore(sg.eval))
 			}
 			s.log(LevelInfo, p.src("save"), "Checkpoint saved: checkpoint-%d (%s, %.0f B/param) in %.1f s, %s",
-				e.step, humanBytes(run.CheckpointBytes), float64(run.CheckpointBytes)/float64(run.Params), (sg.end - sg.start).Seconds(), note)
+				step, humanBytes(run.CheckpointBytes), float64(run.CheckpointBytes)/float64(run.Params), (sg.end - sg.start).Seconds(), note)
 			s.at(sg.end - time.Second/10)
 		case segMerge:
 			p.trainingDone(s, sg)
-			s.log(LevelInfo, p.src("export"), "Exporting final model to %s", run.OutputDir)
+			if run.EndStep < run.TotalSteps {
+				// labs convert the latest checkpoint of a long job to
+				// Hugging Face format to evaluate it while the job goes on
+				s.log(LevelInfo, p.src("export"), "Exporting checkpoint-%d (step %d of %d) to %s for evaluation", run.EndStep, run.EndStep, run.TotalSteps, run.OutputDir)
+			} else {
+				s.log(LevelInfo, p.src("export"), "Exporting final model to %s", run.OutputDir)
+			}
 			s.log(LevelInfo, p.src("export"), "Merging distributed weights (TP=%d, PP=%d, %s over %d ranks) into one bf16 state dict: %s",
 				run.TP, run.PP, run.Sharding, gpus, gb(run.ExportBytes))
 			s.at(sg.start + time.Second/10)
@@ -285,15 +304,11 @@ func (p *runPlan) banner(s *script) {
 	}
 	s.log(LevelInfo, p.src("dist"), "Cluster: %d node(s) x %d %s = %d GPUs, %s", run.Nodes, run.GPUsPerNode, g.Name, gpus, run.Interconnect)
 	s.log(LevelInfo, p.src("dist"), "Parallelism: TP=%d PP=%d DP=%d, %s, activation checkpointing %s, bf16 mixed precision",
-		run.TP, run.PP, run.DP, run.Sharding, run.Recompute)
+		run.TP, run.PP, run.DP, p.shardingName(), run.Recompute)
 	s.log(LevelInfo, p.src("dist"), "Initializing torch.distributed: backend=nccl, world_size=%d, master=%s:29500", gpus, p.hosts.host(0))
 	ip := fmt.Sprintf("10.%d.%d.%d", p.hosts.subnet, 0, 10)
 	s.nccl("Bootstrap : Using eth0:%s<0>", ip)
-	if g.Vendor == "amd" {
-		s.nccl("RCCL version 2.20.5+hip6.2 HEAD:bd6ae1c")
-	} else {
-		s.nccl("NCCL version 2.21.5+cuda12.4")
-	}
+	s.nccl("%s", g.CommLib)
 	if run.Nodes > 1 && !strings.Contains(g.Network, "Ethernet") {
 		link := "IB"
 		if strings.Contains(g.Network, "RoCE") {
@@ -334,10 +349,18 @@ func (p *runPlan) banner(s *script) {
 	if gpus > show {
 		s.log(LevelInfo, p.src("dist"), "… and %d more ranks (%d nodes) with the same GPU", gpus-show, run.Nodes)
 	}
-	// all-reduce self-test: t = 2(W-1)/W · bytes / busbw
-	bw := p.gradBusBW * 0.97
+	// all-reduce self-test over every rank: t = 2(W−1)/W · bytes / busbw
+	// plus a latency of a few µs per step of the ring or tree, so the bus
+	// bandwidth it reports is this cluster's, a little under what big
+	// gradient buckets reach
 	bytes := 256.0 * (1 << 20)
-	t := 2 * float64(gpus-1) / float64(gpus) * bytes / (bw * 1e9)
+	lat := 2 * math.Log2(float64(gpus)) * 6e-6
+	if run.Nodes > 1 {
+		lat += 2 * math.Log2(float64(run.Nodes)) * 20e-6
+	}
+	t := 2*float64(gpus-1)/float64(gpus)*bytes/(p.gradBusBW*1e9) + lat
+	bw := 2 * float64(gpus-1) / float64(gpus) * bytes / t / 1e9
+	t = 2 * float64(gpus-1) / float64(gpus) * bytes / (round(bw, 1) * 1e9) // as printed
 	if gpus > 1 {
 		s.log(LevelInfo, p.src("dist"), "all-reduce self-test: 256 MiB over %d ranks in %.2f ms (bus bw %.1f GB/s)", gpus, t*1e3, bw)
 	}
@@ -373,7 +396,9 @@ func (p *runPlan) prep(s *script) {
 	run, m := p.run, p.run.Model
 	s.log(LevelInfo, p.src("tokenizer"), "Tokenizer: vocab size %s, model max length %d", commas(int64(m.Vocab)), m.Context)
 	if run.Job == JobPretrain {
-		if mix := run.Samples * int64(run.SeqLen); mix < run.Dataset.Tokens*9/10 {
+		// "packed into N sequences" describes the whole corpus only when
+		// N sequences hold its tokens; a job that samples less says so
+		if mix := run.Samples * int64(run.SeqLen); run.Dataset.Tokens-mix >= int64(run.SeqLen) {
 			s.log(LevelInfo, p.src("data"), "Dataset %s: %s tokens, sampled a %s-token mixture for this job, packed into %s sequences of %d tokens",
 				run.Dataset.Name, billions(run.Dataset.Tokens), billions(mix), commas(run.Samples), run.SeqLen)
 		} else {
@@ -455,18 +480,31 @@ func (p *runPlan) trainingDone(s *script, sg *seg) {
 	}
 	switch run.Framework {
 	case FrameworkHF:
+		// train_loss is the mean of what the run logged: every LogEvery
+		// steps of the window (sampled evenly when there are thousands)
 		var sum float64
-		const n = 32
-		for i := 1; i <= n; i++ {
-			sum += p.phys.loss(run.StartStep + (run.EndStep-run.StartStep)*int64(i)/n)
+		first := (run.StartStep/run.LogEvery + 1) * run.LogEvery
+		logged := max(1, (run.EndStep-first)/run.LogEvery+1)
+		stride := max(1, logged/4096)
+		n := 0
+		for k := first; k <= run.EndStep; k += stride * run.LogEvery {
+			sum += round(p.phys.loss(k), 4)
+			n++
+		}
+		if n == 0 {
+			sum, n = p.phys.loss(run.EndStep), 1
 		}
 		shown := float64(run.EndStep - run.StartStep)
 		s.log(LevelInfo, p.src("trainer"), "Training completed. Do not forget to share your model on huggingface.co/models =)")
 		s.print(fmt.Sprintf("{'train_runtime': %s, 'train_samples_per_second': %s, 'train_steps_per_second': %s, 'train_loss': %s, 'epoch': %s}",
 			pyFloat(round(trainTime, 4)), pyFloat(round(shown*float64(run.GlobalBatch)/trainTime, 3)), pyFloat(round(shown/trainTime, 3)),
-			pyFloat(sum/n), pyFloat(round(p.epoch(run.EndStep), 2))))
+			pyFloat(sum/float64(n)), pyFloat(round(p.epoch(run.EndStep), 2))))
 	case FrameworkMegatron:
-		s.log(LevelInfo, "", "[after training is done]")
+		if run.EndStep < run.TotalSteps {
+			s.log(LevelInfo, "", "exiting program at iteration %d", run.EndStep)
+		} else {
+			s.log(LevelInfo, "", "[after training is done]")
+		}
 	default:
 		s.log(LevelInfo, "", "Training completed")
 	}

@@ -114,7 +114,10 @@ func (p *physics) spikeAt(b int64) (s0 int64, mag float64, ok bool) {
 // never crosses it) plus any spike.
 func (p *physics) loss(step int64) float64 {
 	b := math.Max(p.base(step), p.floor+1e-9)
-	nz := noise2(p.seed^saltLoss, float64(step), p.noisePeriod)
+	// Each step's loss is measured on a new batch: a per-step part (a
+	// hash of the step) on top of the slow, autocorrelated drift, so the
+	// logged loss moves from step to step as minibatch noise makes it.
+	nz := 0.6*noise2(p.seed^saltLoss, float64(step), p.noisePeriod) + 0.8*signed(hash2(p.seed^saltLoss^0xba7c, uint64(step)))
 	// Batch-to-batch noise: a part relative to the distance from the floor
 	// plus ~0.01 nats of data noise that never goes away, capped at ~0.04
 	// nats so validation stays just above training even early on. The

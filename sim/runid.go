@@ -29,11 +29,12 @@ const (
 	flagSpeed
 	flagCycle
 	flagSteps
+	flagFictional // no payload: invented models may be drawn
 )
 
 // EncodeRunID packs the options a run depends on (seed, model, GPU, nodes,
-// job, speed to 1/1000, cycle to the millisecond, steps, start to the
-// millisecond) into a compact URL-safe id.
+// job, speed to 1/1000, cycle to the millisecond, steps, invented models
+// allowed, start to the millisecond) into a compact URL-safe id.
 func EncodeRunID(o Options) string {
 	var flags byte
 	buf := make([]byte, 1, 48)
@@ -69,6 +70,9 @@ func EncodeRunID(o Options) string {
 	if o.Steps > 0 {
 		flags |= flagSteps
 		buf = binary.AppendUvarint(buf, uint64(o.Steps))
+	}
+	if o.Fictional {
+		flags |= flagFictional
 	}
 	buf[0] = flags
 	var ms int64
@@ -160,10 +164,11 @@ func ParseRunID(id string) (Options, error) {
 func decodeRunPayload(b []byte) (Options, error) {
 	var o Options
 	flags := b[0]
-	if flags&^(flagModel|flagGPU|flagNodes|flagJob|flagSpeed|flagCycle|flagSteps) != 0 {
+	if flags&^(flagModel|flagGPU|flagNodes|flagJob|flagSpeed|flagCycle|flagSteps|flagFictional) != 0 {
 		return o, errors.New("unknown fields")
 	}
 	o.Seed = binary.BigEndian.Uint64(b[1:9])
+	o.Fictional = flags&flagFictional != 0
 	b = b[9:]
 	uv := func() (uint64, error) {
 		v, n := binary.Uvarint(b)

@@ -12,6 +12,7 @@ func TestRunIDRoundTrip(t *testing.T) {
 		{Seed: 42, Start: time.UnixMilli(1764331200123).UTC()},
 		{Seed: ^uint64(0), Model: "llama-3.1-405b", GPU: "h100", Nodes: 256, Job: JobPretrain, Speed: 4, Cycle: 7 * time.Minute, Steps: 1234, Start: testStart},
 		{Seed: 7, Model: "GPT-2", GPU: "MI300X", Job: JobFinetune, Speed: 0.25, Start: testStart},
+		{Seed: 8, Fictional: true, Start: testStart},
 		{Seed: 1 << 63, Nodes: 1, Speed: MaxSpeed, Cycle: MaxCycle, Steps: MaxSteps},
 	}
 	for _, o := range cases {

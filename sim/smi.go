@@ -48,7 +48,7 @@ func (p *runPlan) nvidiaSMI() []string {
 		out = append(out,
 			row(split(fmt.Sprintf(" %3d  %s", i, name), "On  ", w1), split("", fmt.Sprintf("00000000:%s:00.0 Off ", bus[i%len(bus)]), w2), split("", "0 ", w3)),
 			row(split(fmt.Sprintf(" N/A   %2dC    P0", temp), fmt.Sprintf("%dW / %4.0fW ", watts, g.PowerCapW), w1),
-				split("", fmt.Sprintf("1MiB / %6dMiB ", g.MemMiB), w2), split("     0%", "Default ", w3)),
+				split("", fmt.Sprintf("1MiB / %6dMiB ", g.MemMiB), w2), split("      0%", "Default ", w3)),
 			row(strings.Repeat(" ", w1), strings.Repeat(" ", w2), split("", "Disabled ", w3)),
 			rule('-', '+'),
 		)

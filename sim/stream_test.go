@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,9 @@ func mustStream(t testing.TB, o Options) *Stream {
 }
 
 // TestInvariantsOverManySeeds drives whole cycles of thousands of seeds and
-// checks every SPEC §2.4 invariant on each snapshot and log.
+// checks every SPEC §2.4 invariant on each snapshot and log, then the
+// believability invariants (believe_test.go) on each run and across runs,
+// reporting the share of runs each one catches.
 func TestInvariantsOverManySeeds(t *testing.T) {
 	n := 2000
 	if testing.Short() {
@@ -34,6 +37,9 @@ func TestInvariantsOverManySeeds(t *testing.T) {
 	type tally struct {
 		jobs                      map[JobKind]int
 		resumed, spikes, patience int
+		caught                    map[string]int
+		example                   map[string]string
+		recs                      []runRecord
 	}
 	tallies := make([]tally, shards)
 	t.Run("seeds", func(t *testing.T) {
@@ -42,13 +48,23 @@ func TestInvariantsOverManySeeds(t *testing.T) {
 				t.Parallel()
 				c := &tallies[sh]
 				c.jobs = map[JobKind]int{}
+				c.caught, c.example = map[string]int{}, map[string]string{}
 				for seed := uint64(sh); seed < uint64(n); seed += shards {
 					s := mustStream(t, Options{Seed: seed * 0x9e3779b97f4a7c15})
-					r := s.Run()
+					r, p := s.Run(), s.plan
 					lines, err := cycle(s, 7*time.Second+time.Duration(seed%5)*time.Second, 16)
 					if err != nil {
 						t.Fatalf("seed %d (%s on %d×%s, %s): %v", seed, r.Model.Key, r.Nodes, r.GPU.Key, r.Job, err)
 					}
+					for _, b := range beliefs {
+						if err := b.check(p, s.Options(), lines); err != nil {
+							c.caught[b.name]++
+							if c.example[b.name] == "" {
+								c.example[b.name] = fmt.Sprintf("seed %d (%s on %d×%s, %s): %v", seed, r.Model.Key, r.Nodes, r.GPU.Key, r.Job, err)
+							}
+						}
+					}
+					c.recs = append(c.recs, recordOf(p, lines))
 					c.jobs[r.Job]++
 					if r.StartStep > 0 {
 						c.resumed++
@@ -66,10 +82,19 @@ func TestInvariantsOverManySeeds(t *testing.T) {
 	})
 	jobs := map[JobKind]int{}
 	resumed, spikes, patience := 0, 0, 0
+	caught, example := map[string]int{}, map[string]string{}
+	var recs []runRecord
 	for _, c := range tallies {
 		for k, v := range c.jobs {
 			jobs[k] += v
 		}
+		for k, v := range c.caught {
+			caught[k] += v
+			if example[k] == "" {
+				example[k] = c.example[k]
+			}
+		}
+		recs = append(recs, c.recs...)
 		resumed += c.resumed
 		spikes += c.spikes
 		patience += c.patience
@@ -77,6 +102,25 @@ func TestInvariantsOverManySeeds(t *testing.T) {
 	t.Logf("%v, %d resumed, %d with spikes, %d with patience warnings", jobs, resumed, spikes, patience)
 	if jobs[JobPretrain] == 0 || jobs[JobFinetune] == 0 || resumed == 0 || spikes == 0 || patience == 0 {
 		t.Errorf("the seeds never showed some behaviour: %v resumed %d spikes %d patience %d", jobs, resumed, spikes, patience)
+	}
+	for _, b := range beliefs {
+		t.Logf("%-32s %5.1f %% of %d runs", b.name, 100*float64(caught[b.name])/float64(len(recs)), len(recs))
+		if caught[b.name] > 0 {
+			t.Errorf("%s fails in %d of %d runs, e.g. %s", b.name, caught[b.name], len(recs), example[b.name])
+		}
+	}
+	cross := crossRunChecks(recs)
+	names := make([]string, 0, len(cross))
+	for name := range cross {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		share, detail, ok := cross[name]()
+		t.Logf("%-32s %5.1f %% of the runs it counts: %s", name, 100*share, detail)
+		if !ok && len(recs) >= 300 {
+			t.Errorf("%s: %s", name, detail)
+		}
 	}
 }
 

@@ -18,6 +18,9 @@ func summaryTable(p *runPlan) []string {
 		steps += fmt.Sprintf(" (%s -> %s)", commas(run.StartStep), commas(end))
 	}
 	epochs := fmt.Sprintf("%d", run.Epochs)
+	if run.Job == JobFinetune && end%max(1, run.StepsPerEpoch) != 0 {
+		epochs = fmt.Sprintf("%.2f", p.epoch(end)) // a step budget that stops mid-epoch
+	}
 	if run.Job == JobPretrain {
 		epochs = fmt.Sprintf("%.3f", p.epoch(end))
 	}

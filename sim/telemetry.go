@@ -31,12 +31,13 @@ func segUtil(k segKind) float64 {
 	return 0.01
 }
 
-// avgUtil is the time-weighted mean utilisation while the job trains
-// (training, evaluation and checkpoint stretches), as a job report gives it.
+// avgUtil is the time-weighted mean utilisation while the job trains and
+// evaluates, as a job report gives it (checkpoint writes, which leave the
+// GPUs waiting on storage, are reported as I/O time, not utilisation).
 func (p *runPlan) avgUtil() float64 {
 	var sum, tot float64
 	for _, sg := range p.segs {
-		if sg.kind != segTrain && sg.kind != segEval && sg.kind != segCkpt {
+		if sg.kind != segTrain && sg.kind != segEval {
 			continue
 		}
 		d := (sg.end - sg.start).Seconds()

@@ -62,10 +62,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	gpus := nodes * g.PerNode
 	// Wide data parallelism with big micro-batches would force a global
 	// batch far beyond what such jobs use: shrink the micro-batch first.
-	maxSeqs := 256
-	if job == JobPretrain {
-		maxSeqs = max(1, int(16e6)/seq)
-	}
+	maxSeqs := maxSeqsFor(job, seq)
 	for lay.MB > 1 && lay.DP*lay.MB > maxSeqs {
 		lay.MB /= 2
 		lay.MemBytes = memPerGPU(m, float64(params), lay, seq)
@@ -74,26 +71,19 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		Index: index, Seed: seed, Model: m, Params: params, ActiveParams: active,
 		GPU: g, Nodes: nodes, GPUsPerNode: g.PerNode, Job: job, Framework: fw,
 		TP: lay.TP, PP: lay.PP, DP: lay.DP, Sharding: lay.Sharding, Recompute: lay.Recompute,
-		SeqLen: seq, MicroBatch: lay.MB,
+		SeqLen: seq,
 	}
 	run.Interconnect = g.Fabric
 	if nodes > 1 {
 		run.Interconnect += ", " + g.Network
 	}
-	// What the caching allocator holds: the estimate, or more — PyTorch
-	// keeps freed blocks reserved, so a long run's peak sits well above
-	// what the tensors need.
-	// Fragmentation and cached blocks add tens of percent, not a
-	// multiple: a 124M model at micro-batch 1 does not hold 56 GiB.
-	reserved := math.Max(lay.MemBytes, math.Min(float64(g.MemMiB)*(1<<20)*between(r, 0.55, 0.88), lay.MemBytes*between(r, 1.15, 1.6)))
-	run.MemPerGPUMiB = int(math.Min(reserved/(1<<20), float64(g.MemMiB)*memHeadroom))
 
 	// The dataset is chosen below, once the job knows how many tokens
 	// (pretraining) or samples (fine-tuning) it needs.
 	var ds Dataset
 
-	// Batch
-	// Throughput: tokens/s = MFU · peak · GPUs / (6 · N_active).
+	// Throughput: tokens/s = MFU · peak · GPUs / (6 · N_active), MFU as
+	// the compute reaches it; communication may lower it below.
 	run.MFU = mfuFor(r, g, fw, lay, nodes, active)
 	run.TokensPerSec = run.MFU * g.PeakTFLOPs * 1e12 * float64(gpus) / (6 * float64(active))
 
@@ -131,22 +121,72 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	}
 	// Gradient accumulation is a power of two, as configs have it.
 	run.GradAccum = max(1, 1<<int(math.Round(math.Log2(math.Max(1, gbSeqs/float64(dpmb))))))
-	run.GlobalBatch = dpmb * run.GradAccum
+	// With memory to spare a config raises the micro-batch before it
+	// accumulates: fewer, bigger micro-batches use the GPU better. A
+	// pipeline keeps at least 4 micro-batches per stage in flight.
+	limit := float64(g.MemMiB) * (1 << 20) * memHeadroom
+	raiseMB := func() {
+		for run.GradAccum > 1 && (lay.PP == 1 || run.GradAccum >= 4*lay.PP) {
+			l2 := lay
+			l2.MB *= 2
+			l2.MemBytes = memPerGPU(m, float64(params), l2, seq)
+			if l2.MemBytes > limit {
+				break
+			}
+			lay, run.GradAccum = l2, run.GradAccum/2
+		}
+		run.MicroBatch = lay.MB
+	}
+	raiseMB()
+	run.GlobalBatch = lay.DP * lay.MB * run.GradAccum
 	tokensPerStep := float64(run.GlobalBatch) * float64(seq)
-	st := tokensPerStep / run.TokensPerSec
-	run.StepTime = secs(st)
 
 	p := &runPlan{run: run, hotGPU: -1}
+	// The data-parallel collectives run at the bus bandwidth this cluster
+	// reaches: NVLink/Infinity Fabric inside a node, the network across.
+	bus := g.IntraBusGBps
+	if nodes > 1 {
+		bus = g.InterBusGBps
+	}
+	p.gradBusBW = bus * busEfficiency(seed, nodes)
+	// A step whose collectives cannot hide behind its compute waits for
+	// them: it gets longer and MFU lower. Timed at the slowest bandwidth a
+	// step's log line may print.
+	compute := tokensPerStep / run.TokensPerSec
+	comm := collectivesPerStep(run) * oneCollective(p.gradBytes(), run.DP, p.gradBusBW*0.93)
+	// Collectives that run once per step are amortized by accumulating
+	// more micro-batches: a team on a cluster too wide for its model
+	// raises the global batch rather than wait on the network.
+	for comm > commOverlap*compute && run.GradAccum < 64 && run.Sharding != "ZeRO-3" && run.Sharding != "FSDP" {
+		run.GradAccum *= 2
+		run.GlobalBatch *= 2
+		tokensPerStep *= 2
+		compute *= 2
+		raiseMB()
+		comm = collectivesPerStep(run) * oneCollective(p.gradBytes(), run.DP, p.gradBusBW*0.93)
+	}
+	st, bound := commBound(compute, comm)
+	if bound {
+		p.commBound = true
+		run.MFU *= compute / st
+		run.TokensPerSec = run.MFU * g.PeakTFLOPs * 1e12 * float64(gpus) / (6 * float64(active))
+		st = tokensPerStep / run.TokensPerSec
+	}
+	run.StepTime = secs(st)
+
+	// What the caching allocator holds: the estimate, or more — PyTorch
+	// keeps freed blocks reserved, so a long run's peak sits well above
+	// what the tensors need.
+	// Fragmentation and cached blocks add tens of percent, not a
+	// multiple: a 124M model at micro-batch 1 does not hold 56 GiB.
+	reserved := math.Max(lay.MemBytes, math.Min(float64(g.MemMiB)*(1<<20)*between(r, 0.55, 0.88), lay.MemBytes*between(r, 1.15, 1.6)))
+	run.MemPerGPUMiB = int(math.Min(reserved/(1<<20), float64(g.MemMiB)*memHeadroom))
+
 	if r.Float64() < 0.3 {
 		p.hotGPU = r.IntN(min(gpus, 64))
 	}
 	p.jitter = 0.015 + 0.02*r.Float64()
 	p.firstSlow = secs(math.Min(st*between(r, 0.3, 1.2), between(r, 8, 20)))
-	bus := g.IntraBusGBps
-	if nodes > 1 {
-		bus = g.InterBusGBps
-	}
-	p.gradBusBW = bus
 	p.hosts = hostNames{
 		prefix: []string{"gpu-node", "hgx", "dgx", "compute", "trn"}[r.IntN(5)],
 		pid:    10000 + r.IntN(80000),
@@ -181,10 +221,13 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	evalDur = evalBatches * evalPer
 	ckptDur := math.Max(2, float64(run.CheckpointBytes)/ckptBW)
 	prepDur := 2 + 1.5*r.Float64()
-	mergeDur := math.Max(1.5, float64(run.ExportBytes)/(agg*4e9))
+	// The export runs in one process (rank 0 gathers the weights, as
+	// save_pretrained does): gathering, serializing and writing each
+	// stream a few GB/s, whatever the cluster's size.
+	mergeDur := math.Max(1.5, float64(run.ExportBytes)/(between(r, 3.5, 5.5)*1e9))
 	optDur := math.Max(1.5, float64(m.Layers)*between(r, 0.03, 0.09))
-	serDur := math.Max(1.5, float64(run.ExportBytes)/(agg*6e9))
-	writeDur := math.Max(1.5, float64(run.ExportBytes)/(agg*3.5e9))
+	serDur := math.Max(1.5, float64(run.ExportBytes)/(between(r, 4, 5.5)*1e9))
+	writeDur := math.Max(1.5, float64(run.ExportBytes)/(between(r, 1.8, 2.8)*1e9)) + 0.6 // + the companion files
 	sumDur, transDur := 6+3*r.Float64(), 3+2*r.Float64()
 
 	cycle := o.Cycle
@@ -201,26 +244,25 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		loadDur = math.Max(2, float64(run.ExportBytes)/(agg*2.5e9))
 	}
 	budget := cycle.Seconds() - fixed - loadDur - float64(nEval)*(evalDur+0.6*ckptDur)
-	budget = math.Max(budget, 0.25*cycle.Seconds())
-	shownBudget := int64(math.Max(1, budget/st))
+	// a big model's export takes minutes at a few GB/s: the window then
+	// trains at least half as long, and the cycle runs over its target
+	budget = math.Max(budget, math.Max(0.25*cycle.Seconds(), 0.5*fixed))
+	shownBudget := int64(math.Max(4, budget/st)) // at least a few steps, even of a big model in a short cycle
 	if shownBudget < int64(nEval)*6 {
 		// too few steps for that many evaluations: fewer, and the time
 		// they would have taken goes to training
 		nEval = int(max(1, min(int64(nEval), shownBudget/6)))
 		budget = cycle.Seconds() - fixed - loadDur - float64(nEval)*(evalDur+0.6*ckptDur)
-		shownBudget = int64(math.Max(1, math.Max(budget, 0.25*cycle.Seconds())/st))
+		shownBudget = int64(math.Max(4, math.Max(budget, math.Max(0.25*cycle.Seconds(), 0.5*fixed))/st))
 	}
 
 	if job == JobPretrain {
 		var every, shown int64
 		if o.Steps > 0 {
 			shown = o.Steps
-			every = max(1, niceStep((shown+int64(nEval)-1)/int64(nEval)))
 		} else {
-			every = roundInterval(shownBudget / int64(nEval))
-			shown = every * int64(nEval)
+			shown = shownBudget
 		}
-		run.EvalEvery = every
 		tpp := between(r, 20, 200)
 		// No public run went much past ~18T tokens (Llama 3: 15T), and a
 		// job is sized to what its cluster does in weeks, not years.
@@ -230,14 +272,45 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		}
 		jobTokens := math.Min(math.Min(tpp*float64(params), 18e12), run.TokensPerSec*days*86400)
 		jobSteps := int64(jobTokens / tokensPerStep)
-		if scratch || jobSteps <= shown*3/2 {
+		// A whole job in one window is a small model's speedrun on at
+		// least a couple of tokens per parameter; anything else is a long
+		// job that the window resumes.
+		whole := jobSteps <= shown*3/2 || (scratch && float64(shown)*tokensPerStep >= 2.5*float64(params))
+		endsJob := r.Float64() < 0.2
+		place := between(r, 0.02, 0.98)
+		if whole {
+			if o.Steps > 0 {
+				every = max(1, niceStep((shown+int64(nEval)-1)/int64(nEval)))
+			} else {
+				every = roundInterval(shownBudget / int64(nEval))
+				shown = every * int64(nEval)
+			}
 			run.StartStep, run.TotalSteps = 0, shown
+			run.EndStep = shown
 		} else {
-			// resumed from a checkpoint saved on the interval
-			run.StartStep = (jobSteps - shown + every - 1) / every * every
-			run.TotalSteps = run.StartStep + shown
+			// The job evaluates on its own interval, a config value of a
+			// few hundred evaluations per job and never shorter than the
+			// window: a viewer sees at most one evaluation on it (plus
+			// the job's final one). Checkpoints are saved on it too, so
+			// the step a window resumes from is a multiple of it.
+			every = roundInterval(int64(float64(jobSteps) / between(r, 120, 400)))
+			every = max(every, roundIntervalUp(shown))
+			if jobSteps >= 2000 {
+				every = max(every, 100)
+			}
+			if endsJob {
+				// the job's last window: it runs to the job's final step
+				run.StartStep = (jobSteps - shown + every - 1) / every * every
+				run.TotalSteps = run.StartStep + shown
+			} else {
+				// anywhere in the job: the window ends when the scheduler's
+				// time limit stops it, with a checkpoint to requeue from
+				run.StartStep = max(every, int64(place*float64(jobSteps-shown))/every*every)
+				run.TotalSteps = max(jobSteps, run.StartStep+shown)
+			}
+			run.EndStep = run.StartStep + shown
 		}
-		run.EndStep = run.TotalSteps
+		run.EvalEvery = every
 		// The job trains on a mixture sampled from a corpus big enough for
 		// it, sized so the job's last step comes near the end of its one
 		// epoch (the step budget runs out just before the data does), as
@@ -288,6 +361,12 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		if epochs == 1 {
 			run.EvalEvery = max(1, (spe+1)/2)
 		}
+		if evals := float64(run.TotalSteps / run.EvalEvery); 2*evalPer*evals > 0.1*float64(run.TotalSteps)*st {
+			// epochs of a few big steps: even a small evaluation after
+			// each would take a good part of the run, so it evaluates at
+			// the end only
+			run.EvalEvery = run.TotalSteps
+		}
 	}
 	shown := run.EndStep - run.StartStep
 	run.LogEvery = 1
@@ -311,14 +390,15 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		default:
 			run.PeakLR = 8e-5
 		}
-		if run.StartStep == 0 {
-			run.WarmupSteps = max(1, min(2000, run.TotalSteps/15))
-		} else {
-			run.WarmupSteps = min(8000, max(2000, run.TotalSteps/100))
-		}
+		// Warmup: 1–5 % of the job, at least 100 steps (a tenth of a
+		// short job), at most 10 % and 8,000 steps (Llama 3 405B: 8,000).
+		t := run.TotalSteps
+		w := int64(float64(t) * between(r, 0.01, 0.05))
+		run.WarmupSteps = max(1, min(max(w, min(100, t/10)), t/10, 8000))
 	} else {
+		// full fine-tunes: 1e-5 to 1e-4 (2e-4 and up are LoRA rates)
 		if b < 3 {
-			run.PeakLR = []float64{5e-5, 1e-4, 2e-4}[r.IntN(3)]
+			run.PeakLR = []float64{2e-5, 5e-5, 1e-4}[r.IntN(3)]
 		} else {
 			run.PeakLR = []float64{1e-5, 2e-5, 3e-5, 5e-5}[r.IntN(4)]
 		}
@@ -378,11 +458,15 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	ph.spikeDecay = math.Max(1.5, math.Min(30, float64(shown)/25))
 	run.LossFloor = ph.floor
 
-	// Evaluations: every EvalEvery steps in the window and at its end.
-	for s := (run.StartStep/run.EvalEvery + 1) * run.EvalEvery; s < run.EndStep; s += run.EvalEvery {
+	// Evaluations: every EvalEvery steps of the job that fall in the
+	// window, and at the job's end. A fine-tune's window is the whole
+	// job; a pretraining window that stops mid-job may hold none.
+	for s := (run.StartStep/run.EvalEvery + 1) * run.EvalEvery; s <= run.EndStep; s += run.EvalEvery {
 		p.evalSteps = append(p.evalSteps, s)
 	}
-	p.evalSteps = append(p.evalSteps, run.EndStep)
+	if (job == JobFinetune || run.EndStep == run.TotalSteps) && (len(p.evalSteps) == 0 || p.evalSteps[len(p.evalSteps)-1] != run.EndStep) {
+		p.evalSteps = append(p.evalSteps, run.EndStep)
+	}
 	best := math.Inf(1)
 	if run.StartStep > 0 {
 		best = ph.val(run.StartStep) // the resumed run's best so far
@@ -427,19 +511,38 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		add(segLoad, loadDur, float64(len(cat.shardsOf(m))))
 	}
 	add(segPrep, prepDur, 0)
+	// Evaluation is a small part of a job's time: at most a tenth of the
+	// window's training, in whole batches.
+	if n := len(p.evalSteps); n > 0 {
+		if capDur := 0.1 * float64(shown) * st / float64(n); evalDur > capDur {
+			evalBatches = math.Max(1, math.Floor(capDur/evalPer))
+			evalDur = evalBatches * evalPer
+		}
+	}
 	prev := run.StartStep
-	for i, s := range p.evalSteps {
+	bounds := p.evalSteps
+	if len(bounds) == 0 || bounds[len(bounds)-1] != run.EndStep {
+		bounds = append(bounds[:len(bounds):len(bounds)], run.EndStep) // a window ending mid-job between evaluations
+	}
+	for i, s := range bounds {
 		sg := seg{kind: segTrain, start: t, step0: prev, step1: s, first: i == 0}
 		p.segs = append(p.segs, sg)
 		end := p.stepTime(&p.segs[len(p.segs)-1], s)
 		p.segs[len(p.segs)-1].end = end
 		t = end
-		// each evaluation takes a slightly different time, as real ones do
-		ev := add(segEval, evalDur*(1+0.03*signed(hash2(seed^saltVal, uint64(s)))), evalBatches)
-		ev.step1, ev.eval = s, i
-		if p.evals[i].save {
+		save := s == run.EndStep && job == JobPretrain
+		if i < len(p.evalSteps) {
+			// each evaluation takes a slightly different time, as real ones do
+			ev := add(segEval, evalDur*(1+0.03*signed(hash2(seed^saltVal, uint64(s)))), evalBatches)
+			ev.step1, ev.eval = s, i
+			save = p.evals[i].save
+		}
+		if save {
 			ck := add(segCkpt, ckptDur, float64(run.CheckpointBytes))
-			ck.step1, ck.eval = s, i
+			ck.step1, ck.eval = s, -1
+			if i < len(p.evalSteps) {
+				ck.eval = i
+			}
 		}
 		prev = s
 	}
@@ -513,6 +616,21 @@ func roundInterval(n int64) int64 {
 		}
 	}
 	return 10 * p
+}
+
+// roundIntervalUp is the smallest interval roundInterval keeps that is at
+// least n.
+func roundIntervalUp(n int64) int64 {
+	if n < 10 {
+		return max(1, n)
+	}
+	for p := int64(1); ; p *= 10 {
+		for _, m := range []int64{10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 80} {
+			if m*p >= n {
+				return m * p
+			}
+		}
+	}
 }
 
 // pickDataset draws a corpus for the job among those ok accepts, or the

@@ -67,16 +67,19 @@ func (p *runPlan) gradBytes() float64 {
 }
 
 // allReduceLine times the gradient reduction: t = f·(G−1)/G · bytes / busbw
-// with f = 2 for all-reduce, 1 for reduce-scatter.
+// with f = 2 for all-reduce, 1 for reduce-scatter (comm.go says which the
+// sharding runs, and what else a step communicates).
 func (p *runPlan) allReduceLine(k int64, at time.Duration) line {
 	run := p.run
-	op, f := "reduce-scatter", 1.0
-	if run.Sharding == "ZeRO-1" {
-		op, f = "all-reduce", 2.0
+	op, f := gradOp(run), 1.0
+	if op == "all-reduce" {
+		f = 2
 	}
 	bw := p.gradBusBW * (0.93 + 0.06*unit(hash2(p.phys.seed^saltMisc, uint64(k)+7)))
 	dp := float64(run.DP)
-	t := f * (dp - 1) / dp * p.gradBytes() / (bw * 1e9)
+	// timed from the volume as printed (to 10 MB), so the line's own
+	// numbers agree even for a small model's few hundred MB
+	t := f * (dp - 1) / dp * round(p.gradBytes()/1e9, 2) / bw
 	b := append(p.buf[:0], "NCCL "...)
 	b = append(b, op...)
 	b = append(b, " of bf16 grads: "...)
@@ -91,7 +94,18 @@ func (p *runPlan) allReduceLine(k int64, at time.Duration) line {
 	b = strconv.AppendFloat(b, t*1e3, 'f', prec, 64)
 	b = append(b, " ms (bus bw "...)
 	b = strconv.AppendFloat(b, bw, 'f', 1, 64)
-	b = append(b, " GB/s), overlapped with backward"...)
+	b = append(b, " GB/s)"...)
+	switch run.Sharding {
+	case "ZeRO-3", "FSDP":
+		b = append(b, " per micro-batch, with 2 all-gathers of the params"...)
+	case "ZeRO-2":
+		b = append(b, " per micro-batch"...)
+	}
+	if p.commBound {
+		b = append(b, ", not all hidden: the step waits for communication"...)
+	} else {
+		b = append(b, ", overlapped with backward"...)
+	}
 	p.buf = b
 	return line{at: at, level: LevelInfo, kind: KindLog, source: p.src("trainer"), text: string(b)}
 }

@@ -145,6 +145,7 @@ func TestJoinSameRunOnOneServerAcrossReplicasAndRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.Seek(at + 10*time.Second) // the run a joiner lands in (not always the stream's first)
 	run := st.Run().Name
 
 	cfgA, cfgB := testConfig(t), testConfig(t)
@@ -172,6 +173,7 @@ func TestJoinSameRunOnOneServerAcrossReplicasAndRestart(t *testing.T) {
 	// comparison can fail.
 	other := sim.EncodeRunID(sim.Options{Seed: seed + 1, Start: o.Start})
 	ostr, _ := sim.NewStream(sim.Options{Seed: seed + 1, Start: o.Start})
+	ostr.Seek(time.Since(o.Start))
 	c, _ := dial(t, b.addr)
 	x := openScreen(t, c, 120, 40, "--join "+other)
 	tx := x.waitFor("the other run", func(txt string) bool {

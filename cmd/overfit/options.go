@@ -35,6 +35,8 @@ const sessionUsage = `overfit session options (after "--" on the ssh command lin
   --job KIND         pretrain or finetune (default drawn)
   --speed X          time-lapse factor, e.g. 4 (default 1)
   --steps N          optimizer steps shown per run (default derived from a 5-10 minute cycle)
+  --fictional        also draw invented models (Hallucin8-8x3B, Stochastic-Parrot-7B, ...);
+                     by default only real architectures are drawn
   --plain            start in plain mode: only the log and progress bars
   --join RUN-ID      watch the run with that id live, as shown in another session's footer
   --help             show this help
@@ -77,6 +79,7 @@ func parseSessionOptions(args []string, now time.Time, seed seedFunc) (sessionOp
 	fs.StringVar(&job, "job", "", "")
 	fs.Float64Var(&o.Speed, "speed", 0, "")
 	fs.Int64Var(&o.Steps, "steps", 0, "")
+	fs.BoolVar(&o.Fictional, "fictional", false, "")
 	fs.BoolVar(&so.Plain, "plain", false, "")
 	fs.StringVar(&join, "join", "", "")
 	if err := fs.Parse(args); err != nil {
@@ -92,7 +95,7 @@ func parseSessionOptions(args []string, now time.Time, seed seedFunc) (sessionOp
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	if set["join"] {
-		for _, name := range []string{"seed", "model", "gpu", "nodes", "job", "speed", "steps"} {
+		for _, name := range []string{"seed", "model", "gpu", "nodes", "job", "speed", "steps", "fictional"} {
 			if set[name] {
 				return so, fmt.Errorf("--join cannot be combined with --%s: the run id fixes the run", name)
 			}

@@ -30,8 +30,19 @@ func TestParseSessionOptions(t *testing.T) {
 	}
 
 	o, err = parseSessionOptions(nil, now, fixedSeed(99))
-	if err != nil || o.Options.Seed != 99 || !o.Options.Start.Equal(now) {
+	if err != nil || o.Options.Seed != 99 || !o.Options.Start.Equal(now) || o.Options.Fictional {
 		t.Fatalf("defaults: %+v, %v", o, err)
+	}
+	// invented models are opt-in, and a run id carries the choice
+	o, err = parseSessionOptions([]string{"--fictional"}, now, fixedSeed(7))
+	if err != nil || !o.Options.Fictional {
+		t.Fatalf("--fictional: %+v, %v", o, err)
+	}
+	if jo, err := sim.ParseRunID(sim.EncodeRunID(o.Options)); err != nil || !jo.Fictional {
+		t.Fatalf("--fictional does not survive the run id: %+v, %v", jo, err)
+	}
+	if _, err := parseSessionOptions([]string{"--join", sim.EncodeRunID(o.Options), "--fictional"}, now, fixedSeed(1)); err == nil {
+		t.Fatal("--join with --fictional accepted")
 	}
 	if _, err := parseSessionOptions([]string{"--help"}, now, fixedSeed(1)); !errors.Is(err, errHelp) {
 		t.Fatalf("--help: %v", err)
