@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	uv "github.com/charmbracelet/ultraviolet"
 )
@@ -28,6 +29,7 @@ type inputDecoder struct {
 	dec     uv.EventDecoder
 	pending []byte
 	timer   *time.Timer
+	expires time.Time // when what is pending may be decoded as it is
 	send    func(uv.Event)
 	closed  bool
 }
@@ -61,6 +63,7 @@ func (d *inputDecoder) feed(p []byte) {
 	d.pending = append(d.pending, p...)
 	d.decode(len(d.pending) > maxPendingInput)
 	if len(d.pending) > 0 {
+		d.expires = time.Now().Add(escWait)
 		if d.timer == nil {
 			d.timer = time.AfterFunc(escWait, d.expire)
 		} else {
@@ -69,11 +72,13 @@ func (d *inputDecoder) feed(p []byte) {
 	}
 }
 
-// expire decodes whatever is pending as it is.
+// expire decodes whatever is pending as it is, once it has waited escWait.
+// A timer that fired while feed held the lock finds a later deadline (new
+// bytes arrived) and leaves them to the timer feed reset.
 func (d *inputDecoder) expire() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.closed {
+	if !d.closed && !time.Now().Before(d.expires) {
 		d.decode(true)
 	}
 }
@@ -93,6 +98,9 @@ func (d *inputDecoder) close() {
 func (d *inputDecoder) decode(expired bool) {
 	b := d.pending
 	for len(b) > 0 {
+		if !expired && b[0] >= utf8.RuneSelf && !utf8.FullRune(b) {
+			break // the rest of a UTF-8 character is on its way
+		}
 		n, ev := d.dec.Decode(b)
 		if n <= 0 {
 			break

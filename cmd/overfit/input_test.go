@@ -131,3 +131,32 @@ func TestClosedDecoderSendsNothing(t *testing.T) {
 		t.Fatalf("closed decoder sent %v", evs)
 	}
 }
+
+// TestInputUTF8SplitAcrossReads: a character whose bytes arrive in two
+// reads is one key.
+func TestInputUTF8SplitAcrossReads(t *testing.T) {
+	var got events
+	d := &inputDecoder{send: got.send}
+	b := []byte("é")
+	d.feed(b[:1])
+	d.feed(b[1:])
+	d.close()
+	if evs := got.list(); len(evs) != 1 || keyString(evs[0]) != "é" {
+		t.Fatalf("got %v, want one é key", evs)
+	}
+}
+
+// TestLateTimerLeavesNewBytes: a timer that fires just as new bytes
+// complete a sequence does not decode them as expired.
+func TestLateTimerLeavesNewBytes(t *testing.T) {
+	var got events
+	d := &inputDecoder{send: got.send}
+	defer d.close()
+	d.feed([]byte("\x1b["))
+	d.feed([]byte("1;2")) // still incomplete; the deadline moved on
+	d.expire()            // the old timer's callback, run late
+	d.feed([]byte("A"))
+	if evs := got.list(); len(evs) != 1 || keyString(evs[0]) != "shift+up" {
+		t.Fatalf("got %v, want one shift+up key", evs)
+	}
+}

@@ -41,6 +41,12 @@ type screenModel struct {
 	out     io.Writer
 	buf     []byte
 	started bool
+	// Frames are drawn at most every minFrameGap: a burst of messages (key
+	// repeat, a flood of window changes) draws once, and the last state is
+	// drawn by a frameDueMsg when the gap has passed.
+	lastFrame time.Time
+	due       bool // a frameDueMsg is on its way
+	now       func() time.Time
 	// observe feeds the frame time metric (building the frame and its
 	// bytes) for frames that wrote something.
 	observe prometheus.Observer
@@ -48,8 +54,16 @@ type screenModel struct {
 
 // newScreenModel draws ui on a w×h terminal behind out.
 func newScreenModel(ui frameModel, out io.Writer, w, h int, profile colorprofile.Profile, observe prometheus.Observer) *screenModel {
-	return &screenModel{ui: ui, r: appscreen.New(w, h, profile), out: out, observe: observe}
+	return &screenModel{ui: ui, r: appscreen.New(w, h, profile), out: out, observe: observe, now: time.Now}
 }
+
+// minFrameGap caps a session at 20 frames a second. The app changes its
+// screen twice a second; only bursts of input and resizes come faster, and
+// every frame after a resize is a full redraw.
+const minFrameGap = 50 * time.Millisecond
+
+// frameDueMsg asks for the frame that minFrameGap held back.
+type frameDueMsg struct{}
 
 // Init starts the UI.
 func (s *screenModel) Init() tea.Cmd { return s.ui.Init() }
@@ -65,17 +79,32 @@ func (s *screenModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.ColorProfileMsg:
 		s.r.SetColorProfile(msg.Profile)
 	}
+	if _, ok := msg.(frameDueMsg); ok {
+		s.due = false
+		return s, nil // View, which follows, draws the held-back frame
+	}
 	next, cmd := s.ui.Update(msg)
 	if fm, ok := next.(frameModel); ok {
 		s.ui = fm
+	}
+	if wait := minFrameGap - s.now().Sub(s.lastFrame); wait > 0 && !s.due {
+		s.due = true
+		cmd = tea.Batch(cmd, tea.Tick(wait, func(time.Time) tea.Msg { return frameDueMsg{} }))
 	}
 	return s, cmd
 }
 
 // View draws the UI's frame and returns an empty view: the program has no
 // renderer to give it to. A frame identical to the last writes nothing.
+// The write happens here, in the program's event loop: a client that stops
+// reading holds the loop until the session writer's stall timeout drops it,
+// which also bounds how long shutdown waits for such a session.
 func (s *screenModel) View() tea.View {
-	begun := time.Now()
+	begun := s.now()
+	if s.started && begun.Sub(s.lastFrame) < minFrameGap {
+		return tea.View{} // too soon: a frameDueMsg is on its way
+	}
+	s.lastFrame = begun
 	s.buf = s.buf[:0]
 	if !s.started {
 		s.buf = append(s.buf, enterScreen...)
@@ -85,7 +114,7 @@ func (s *screenModel) View() tea.View {
 	if len(s.buf) > 0 {
 		_, _ = s.out.Write(s.buf)
 		if s.observe != nil {
-			s.observe.Observe(time.Since(begun).Seconds())
+			s.observe.Observe(s.now().Sub(begun).Seconds())
 		}
 	}
 	if cap(s.buf) > maxKeptFrameBuf {
