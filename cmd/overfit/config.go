@@ -45,6 +45,7 @@ type Limits struct {
 	KeepaliveMissed   int           // drop the connection after this many unanswered probes
 	StallTimeout      time.Duration // drop a session whose client stops reading for this long
 	ShutdownTimeout   time.Duration // how long sessions get to say goodbye on SIGTERM
+	DrainDelay        time.Duration // on SIGTERM, keep accepting this long while /healthz says 503
 }
 
 // defaultConfig holds the documented defaults of SPEC §4.1.
@@ -108,6 +109,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.IntVar(&l.KeepaliveMissed, "keepalive-missed", l.KeepaliveMissed, "unanswered probes before a connection is dropped")
 	fs.DurationVar(&l.StallTimeout, "stall-timeout", l.StallTimeout, "drop a session whose client stops reading for this long (0 = never)")
 	fs.DurationVar(&l.ShutdownTimeout, "shutdown-timeout", l.ShutdownTimeout, "on SIGINT/SIGTERM, time sessions get to end before connections are closed")
+	fs.DurationVar(&l.DrainDelay, "drain-delay", l.DrainDelay, "on SIGINT/SIGTERM, keep serving newcomers this long while /healthz answers 503, so a load balancer takes this replica out before its port closes (0 = off)")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -157,8 +159,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("--max-width/--max-height must be at least 40x12, not %dx%d", l.MaxWidth, l.MaxHeight)
 	case l.MaxWidth > 1000 || l.MaxHeight > 1000:
 		return fmt.Errorf("--max-width/--max-height must be at most 1000x1000, not %dx%d", l.MaxWidth, l.MaxHeight)
-	case l.HandshakeTimeout < 0, l.MaxSessionTime < 0, l.KeepaliveInterval < 0, l.StallTimeout < 0, l.ShutdownTimeout < 0:
+	case l.HandshakeTimeout < 0, l.MaxSessionTime < 0, l.KeepaliveInterval < 0, l.StallTimeout < 0, l.ShutdownTimeout < 0, l.DrainDelay < 0:
 		return errors.New("durations must not be negative")
+	case l.DrainDelay > maxDrainDelay:
+		return fmt.Errorf("--drain-delay must be at most %v, not %v: health checks notice within seconds", maxDrainDelay, l.DrainDelay)
 	}
 	return nil
 }

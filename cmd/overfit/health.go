@@ -17,8 +17,9 @@ import (
 const pprofEnv = "OVERFIT_PPROF"
 
 // startHTTP opens the optional operations listener (--metrics-listen) with
-// Prometheus /metrics and /healthz: 200 while serving, 503 once shutting
-// down, so a load balancer stops sending visitors before sessions are told
+// Prometheus /metrics and /healthz: 200 while serving, 503 from the stop
+// signal on (through --drain-delay and the shutdown), so a load balancer
+// stops sending visitors before the port closes and sessions are told
 // goodbye. It returns a function that closes the listener.
 func (s *Server) startHTTP() (func(), error) {
 	if s.cfg.MetricsListen == "" {
@@ -33,7 +34,7 @@ func (s *Server) startHTTP() (func(), error) {
 		s.mu.Lock()
 		closing := s.closing
 		s.mu.Unlock()
-		if closing {
+		if closing || s.draining.Load() {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}

@@ -51,7 +51,8 @@ type Server struct {
 	newModel func(app.Config) (frameModel, error)
 	share    string // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
 
-	conns atomic.Int64 // open connections, past the rate limit
+	conns    atomic.Int64 // open connections, past the rate limit
+	draining atomic.Bool  // a stop was asked for: /healthz says 503 (see drain)
 
 	mu       sync.Mutex
 	closing  bool
@@ -135,7 +136,7 @@ func (s *Server) Listen() (net.Listener, error) {
 }
 
 // Serve accepts connections on ln until ctx is done, then shuts down
-// gracefully: it stops accepting, tells every live session goodbye, waits up
+// gracefully: it drains for --drain-delay (see drain), stops accepting, tells every live session goodbye, waits up
 // to the shutdown timeout for them to end, closes what is left and returns
 // nil. It returns an error only when the listener fails.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -158,6 +159,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.shutdown(ln)
 		return fmt.Errorf("ssh server stopped: %w", err)
 	case <-ctx.Done():
+	}
+	if stopped, err := s.drain(served); stopped {
+		s.shutdown(ln)
+		return fmt.Errorf("ssh server stopped while draining: %w", err)
 	}
 	s.shutdown(ln)
 	<-served
