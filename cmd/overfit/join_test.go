@@ -123,6 +123,12 @@ func sameScreen(t *testing.T, what string, a, b *screen) {
 func joinScreen(t *testing.T, addr, id, run string) *screen {
 	t.Helper()
 	c, _ := dial(t, addr)
+	return joinScreenOn(t, c, id, run)
+}
+
+// joinScreenOn is joinScreen on a connection the caller opened.
+func joinScreenOn(t *testing.T, c *gossh.Client, id, run string) *screen {
+	t.Helper()
 	s := openScreen(t, c, 120, 40, "--join "+id)
 	txt := s.waitFor("the joined run's training bar", func(txt string) bool {
 		return strings.Contains(txt, run) && trainingLine(txt) != ""
