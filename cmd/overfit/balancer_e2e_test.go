@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -13,6 +14,16 @@ import (
 
 	"github.com/overfit/overfit/sim"
 )
+
+// TestShippedHAProxyConfigIsValid: the compose setup's haproxy.cfg, as
+// shipped, passes HAProxy's own check.
+func TestShippedHAProxyConfigIsValid(t *testing.T) {
+	haproxy := findHAProxy(t)
+	out, err := exec.Command(haproxy, "-c", "-f", haproxyConfig).CombinedOutput()
+	if err != nil {
+		t.Fatalf("haproxy -c -f %s: %v\n%s", haproxyConfig, err, out)
+	}
+}
 
 // TestBehindHAProxy runs three overfit processes behind a real HAProxy
 // speaking PROXY protocol v2, configured by the shipped
@@ -254,6 +265,14 @@ func testBalancerRollingRestart(t *testing.T, rig *balancerRig, id, run string) 
 	begun := time.Now()
 	for _, r := range rig.replicas {
 		r.sigterm(t)
+		// /healthz says 503 at once: HAProxy takes the replica out while
+		// it still serves (the drain), before its port closes.
+		rig.waitStatus(func(st map[string]serverStat) bool { return strings.HasPrefix(st[r.name].status, "DOWN") }, r.name+" out of rotation")
+		select {
+		case <-r.exited:
+			t.Fatalf("%s exited before HAProxy took it out of rotation; the drain is too short for the health checks", r.name)
+		default:
+		}
 		if viewerOn == r {
 			// The viewer gets the goodbye and reconnects with its id at
 			// once, through the balancer, to another replica.
