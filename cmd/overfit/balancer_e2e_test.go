@@ -288,11 +288,15 @@ func testBalancerRollingRestart(t *testing.T, rig *balancerRig, id, run string) 
 			}
 			viewer = joinScreenOn(t, rig.mustDialFrom(t, viewerAddr), id, run)
 			reconnects++
-			for _, x := range rig.replicas {
-				if x.count("session start", viewerAddr) > before[x] {
-					viewerOn = x
+			eventually(t, "the reconnected viewer's session start in a log", func() bool {
+				for _, x := range rig.replicas {
+					if x.count("session start", viewerAddr) > before[x] {
+						viewerOn = x
+						return true
+					}
 				}
-			}
+				return false
+			})
 			if viewerOn == r {
 				t.Fatalf("the viewer reconnected to %s, which is draining", r.name)
 			}
