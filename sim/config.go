@@ -393,10 +393,20 @@ type runPlan struct {
 	gradBusBW float64 // GB/s the data-parallel collectives reach on this cluster
 	commBound bool    // the step waits for its collectives (they do not all overlap)
 
-	epochLabels []string // "Epoch 2/3", built once so snapshots never allocate
+	epochLabels []string // "Epoch 2/3" of the first epochs, built once so snapshots never allocate
+	lateEpoch   int64    // the epoch lateLabel is for (0: none yet)
+	lateLabel   string   // the label of an epoch past epochLabels, built when it comes
 	buf         []byte   // scratch for step lines
 	hotGPU      int      // a GPU that runs 7 °C warmer than its peers, or -1
 }
+
+// Bounds on what a run's set-up builds, whatever --steps and --nodes say:
+// evaluations (each a few log lines and timeline segments) and epoch bar
+// labels built up front (later ones are built when their epoch comes).
+const (
+	maxEvals       = 20
+	maxEpochLabels = 64
+)
 
 type evalResult struct {
 	step     int64
@@ -406,6 +416,9 @@ type evalResult struct {
 	save     bool    // a checkpoint is written after this evaluation
 	patience int     // evaluations without improvement so far
 	acc      float64
+	// bestBefore is the best validation loss before this evaluation (the
+	// resumed run's, or +Inf), kept so the log line needs no rescan.
+	bestBefore float64
 }
 
 // hostNames names the cluster's machines.

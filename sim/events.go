@@ -511,14 +511,18 @@ func (p *runPlan) trainingDone(s *script, sg *seg) {
 	s.at(sg.start)
 }
 
-// bestBefore is the best validation loss before eval i.
+// bestBefore is the best validation loss before eval i (i = len(evals):
+// the run's best).
 func (p *runPlan) bestBefore(i int) float64 {
+	if i < len(p.evals) {
+		return p.evals[i].bestBefore
+	}
 	best := math.Inf(1)
 	if p.run.StartStep > 0 {
 		best = p.phys.val(p.run.StartStep)
 	}
-	for j := 0; j < i; j++ {
-		best = math.Min(best, p.evals[j].loss)
+	if n := len(p.evals); n > 0 {
+		best = math.Min(p.evals[n-1].bestBefore, p.evals[n-1].loss)
 	}
 	return best
 }

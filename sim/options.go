@@ -12,14 +12,25 @@ import (
 // Limits of the options a user may set. They keep a stream cheap to run and
 // to seek, and every run believable.
 const (
+	// MaxNodes is 8,192 GPUs at 8 a node: the scale of the largest
+	// public training runs.
 	MaxNodes = 1024
 	MaxSpeed = 128.0
 	MinCycle = time.Minute
 	MaxCycle = 24 * time.Hour
-	MaxSteps = 10_000_000
+	// MaxSteps is 20 times the longest window a default 5–10 minute cycle
+	// shows (50,000 steps of the fastest model): a run of days. A run's
+	// set-up does not grow with it (a fine-tune that outgrows its data
+	// makes at most 20 passes, each one evaluation).
+	MaxSteps = 1_000_000
 	// MaxSeek bounds how far into a stream Seek goes (its cost grows with
 	// the runs walked, ≈ 10 µs each): 60 virtual days, ≈ 12,000 runs.
 	MaxSeek = 60 * 24 * time.Hour
+	// MaxSeekRuns bounds the runs Seek walks, whatever their length: about
+	// 0.2 s of one core (≈ 13 µs a run). Run ids that would need more are
+	// refused by JoinOffset, so a join's cost is bounded even for a stream
+	// of the shortest runs (--steps 1).
+	MaxSeekRuns = 15_000
 )
 
 // LookupModel finds a catalog model by Key or Name, ignoring case. The error
@@ -202,8 +213,27 @@ func JoinOffset(o Options, now time.Time) (time.Duration, error) {
 		speed = 1
 	}
 	at := time.Duration(math.Max(0, float64(wall)*speed))
-	if at > MaxSeek || wall > MaxSeek {
+	if at > MaxSeek || wall > MaxSeek || estimatedRuns(o, at) > MaxSeekRuns*9/10 {
 		return 0, fmt.Errorf("run id is too old to join (started %s ago): start a new run instead", FormatDuration(wall))
 	}
 	return at, nil
+}
+
+// estimatedRuns is about how many runs Seek(at) walks for o's stream,
+// from the length of its first few runs (a forced --steps 1 makes runs of
+// a minute or two, the default five to ten).
+func estimatedRuns(o Options, at time.Duration) int {
+	if o.Validate() != nil {
+		return 0
+	}
+	const sample = 4
+	cat := newCatalog(o)
+	var total time.Duration
+	seed := o.Seed
+	for i := 0; i < sample; i++ {
+		p := drawRun(o, i, seed, cat)
+		total += p.run.Duration
+		seed = nextSeed(p.run.Seed)
+	}
+	return int(at / max(time.Second, total/sample))
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -205,11 +206,24 @@ func (s *Stream) trainBars(dst []Bar, k int64, t time.Duration) []Bar {
 		}
 		in := k - ep*run.StepsPerEpoch
 		left := max(0, min(run.StepsPerEpoch, run.EndStep-ep*run.StepsPerEpoch)-in)
-		dst = append(dst, Bar{Label: p.epochLabels[ep], Done: float64(in), Total: float64(run.StepsPerEpoch), Unit: "it",
+		dst = append(dst, Bar{Label: p.epochLabel(ep), Done: float64(in), Total: float64(run.StepsPerEpoch), Unit: "it",
 			Rate: rate, Elapsed: max(0, t-p.epochStart(ep*run.StepsPerEpoch)), ETA: time.Duration(float64(left) / rate * float64(time.Second))})
 	}
 	return append(dst, Bar{Label: "Training", Done: float64(k), Total: float64(run.TotalSteps), Unit: "it",
 		Rate: rate, Elapsed: el, ETA: eta})
+}
+
+// epochLabel is "Epoch e/N" for the 0-based epoch ep. Labels past the
+// first maxEpochLabels are built when their epoch comes, one at a time (a
+// run of thousands of tiny epochs would otherwise build them all up front).
+func (p *runPlan) epochLabel(ep int64) string {
+	if ep < int64(len(p.epochLabels)) {
+		return p.epochLabels[ep]
+	}
+	if p.lateEpoch != ep+1 {
+		p.lateEpoch, p.lateLabel = ep+1, fmt.Sprintf("Epoch %d/%d", ep+1, p.run.Epochs)
+	}
+	return p.lateLabel
 }
 
 // epochStart is when the epoch beginning after step k started: the train

@@ -195,7 +195,7 @@ func (s *Stream) SkipRun() {
 }
 
 // Seek jumps to absolute virtual time at (forwards or backwards), at most
-// MaxSeek. Only run configurations are walked, never steps, so hours take
+// MaxSeek and MaxSeekRuns runs in. Only run configurations are walked, never steps, so hours take
 // milliseconds.
 // Afterwards the ring holds the events of the last stretch before at (at
 // least 200 unless the stream is younger), as a watcher would have seen
@@ -214,6 +214,12 @@ func (s *Stream) Seek(at time.Duration) {
 	kept[0] = placed{p, 0}
 	n = 1
 	for start+p.run.Duration <= at {
+		if n >= MaxSeekRuns {
+			// A bound on the walk's cost; JoinOffset refuses the ids
+			// that would get here, so no viewer lands short of live.
+			at = start + p.run.Duration - 1
+			break
+		}
 		start += p.run.Duration
 		p = drawRun(s.o, p.run.Index+1, nextSeed(p.run.Seed), s.cat)
 		kept[n%keep] = placed{p, start}

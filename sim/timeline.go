@@ -361,6 +361,13 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 		if epochs == 1 {
 			run.EvalEvery = max(1, (spe+1)/2)
 		}
+		if epochs > maxEvals {
+			// Thousands of tiny epochs (a forced --steps over a small
+			// dataset on a big cluster) evaluate every few epochs, as
+			// eval_steps does: what a run costs to set up is bounded by
+			// its evaluations, whatever --steps says.
+			run.EvalEvery = spe * int64((epochs+maxEvals-1)/maxEvals)
+		}
 		if evals := float64(run.TotalSteps / run.EvalEvery); 2*evalPer*evals > 0.1*float64(run.TotalSteps)*st {
 			// epochs of a few big steps: even a small evaluation after
 			// each would take a good part of the run, so it evaluates at
@@ -474,7 +481,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 	patience := 0
 	for _, s := range p.evalSteps {
 		v := ph.val(s)
-		e := evalResult{step: s, loss: v, train: ph.base(s)}
+		e := evalResult{step: s, loss: v, train: ph.base(s), bestBefore: best}
 		if v < best {
 			best, e.best, patience = v, true, 0
 		} else {
@@ -579,7 +586,7 @@ func planRun(o Options, index int, seed uint64, r *rand.Rand, cat *catalog, m Mo
 			sg.label, sg.unit = "Writing shards", "B"
 		}
 	}
-	for e := 1; e <= run.Epochs && job == JobFinetune; e++ {
+	for e := 1; e <= min(run.Epochs, maxEpochLabels) && job == JobFinetune; e++ {
 		p.epochLabels = append(p.epochLabels, fmt.Sprintf("Epoch %d/%d", e, run.Epochs))
 	}
 
