@@ -38,10 +38,6 @@ const panelPhase = 500 * time.Millisecond
 // unless it is live: then it is where everyone watching the run id is.
 const maxStep = 2 * time.Second
 
-// seekGap is the lag behind live beyond which the model seeks instead of
-// simulating every step in between (joining a run hours in).
-const seekGap = 30 * time.Second
-
 // MinWidth and MinHeight are the smallest terminal the layout supports;
 // below it the model shows a short "terminal too small" message.
 const (
@@ -59,6 +55,9 @@ type Config struct {
 	Share         string
 	Width, Height int           // initial size (clamped by the caller already)
 	Tick          time.Duration // time between frames, 0 = DefaultTick
+	// SeekGate, if set, runs each jump of the stream (a join far into a
+	// run): the server counts them and bounds how many run at once.
+	SeekGate func(seek func())
 }
 
 // ShutdownMsg is sent by the server (program.Send) when it shuts down: the
@@ -91,6 +90,8 @@ type Model struct {
 	live   bool
 	paused bool
 	speed  float64
+	// runTokens pace the new-run key (see newRunBurst).
+	runTokens float64
 
 	width, height int
 	plain         bool
@@ -142,6 +143,8 @@ func New(cfg Config) (*Model, error) {
 		dark:    true,
 		profile: colorprofile.TrueColor,
 		dirty:   true,
+
+		runTokens: newRunBurst,
 	}
 	if m.tick <= 0 {
 		m.tick = DefaultTick

@@ -64,6 +64,9 @@ func (m *Model) onTick(t tickMsg) tea.Cmd {
 		// a new loop): either way this loop ends here.
 		return nil
 	}
+	if !m.last.IsZero() {
+		m.runTokens = min(newRunBurst, m.runTokens+t.at.Sub(m.last).Seconds()*newRunRate)
+	}
 	switch {
 	case !m.synced:
 		m.goLive(t.at)
@@ -84,7 +87,9 @@ func (m *Model) onTick(t tickMsg) tea.Cmd {
 }
 
 // goLive puts the stream where the run id says the run is at wall time now:
-// (now − Start) × Speed. Small gaps are simulated, large ones sought.
+// (now − Start) × Speed. A viewer already live steps forward from where it
+// is, at any speed; a join (or l) jumps only when that is cheaper than
+// stepping (see sim.SeekCheaper), or when live is behind it.
 func (m *Model) goLive(now time.Time) {
 	wasLive := m.synced && m.live
 	m.synced, m.live = true, true
@@ -93,14 +98,18 @@ func (m *Model) goLive(now time.Time) {
 	target = max(target, 0)
 	cur := m.stream.Now()
 	switch {
-	case target >= cur && target-cur <= seekGap:
+	case target >= cur && (wasLive || !sim.SeekCheaper(cur, target)):
 		m.stream.Advance(target - cur)
-	case wasLive && target < cur && cur-target <= maxStep:
+	case wasLive && cur-target <= maxStep:
 		// The wall clock is a little behind the last tick (stepped back,
 		// or monotonic and wall time disagree by a hair): wait for it
 		// rather than seek back and redraw the log.
 	case target != cur:
-		m.stream.Seek(target)
+		if m.cfg.SeekGate != nil {
+			m.cfg.SeekGate(func() { m.stream.Seek(target) })
+		} else {
+			m.stream.Seek(target)
+		}
 		m.log.Reset()
 		m.next = 0
 	}
@@ -148,6 +157,10 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		m.plain = !m.plain
 		m.panelsDue, m.gpusDue = true, true
 	case key.Matches(k, m.keys.NewRun):
+		if m.runTokens < 1 {
+			return nil // faster than anyone reads a run: ignored
+		}
+		m.runTokens--
 		m.newRun()
 	case key.Matches(k, m.keys.Live):
 		m.speed = speedOf(m.stream.Options())
