@@ -36,6 +36,9 @@ type Limits struct {
 	MaxSessions       int           // live sessions in all
 	MaxSessionsPerIP  int           // live sessions of one client address
 	MaxChannels       int           // session channels open at once on one connection
+	MaxConns          int           // open connections in all
+	MaxConnsPerIP     int           // open connections of one client address
+	StartTimeout      time.Duration // a channel must ask for a shell or exec within this; a connection must hold a channel
 	ConnRatePerIP     int           // new connections per client address per minute
 	HandshakeTimeout  time.Duration // from TCP accept to finished SSH handshake
 	MaxSessionTime    time.Duration // a session is ended after this long
@@ -46,6 +49,9 @@ type Limits struct {
 	StallTimeout      time.Duration // drop a session whose client stops reading for this long
 	ShutdownTimeout   time.Duration // how long sessions get to say goodbye on SIGTERM
 	DrainDelay        time.Duration // on SIGTERM, keep accepting this long while /healthz says 503
+	// IPv6Prefix is how many leading bits of an IPv6 address name one
+	// client for the per-address limits: one subscriber gets a whole /64.
+	IPv6Prefix int
 }
 
 // defaultConfig holds the documented defaults of SPEC §4.1.
@@ -58,6 +64,9 @@ func defaultConfig() Config {
 			MaxSessions:       3000,
 			MaxSessionsPerIP:  20,
 			MaxChannels:       4,
+			MaxConns:          4000,
+			MaxConnsPerIP:     10,
+			StartTimeout:      10 * time.Second,
 			ConnRatePerIP:     60,
 			HandshakeTimeout:  10 * time.Second,
 			MaxSessionTime:    6 * time.Hour,
@@ -67,6 +76,7 @@ func defaultConfig() Config {
 			KeepaliveMissed:   3,
 			StallTimeout:      30 * time.Second,
 			ShutdownTimeout:   5 * time.Second,
+			IPv6Prefix:        64,
 		},
 	}
 }
@@ -100,6 +110,10 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.IntVar(&l.MaxSessions, "max-sessions", l.MaxSessions, "live sessions in all; more get \"server busy\" (0 = no limit)")
 	fs.IntVar(&l.MaxSessionsPerIP, "max-sessions-per-ip", l.MaxSessionsPerIP, "live sessions per client address (0 = no limit)")
 	fs.IntVar(&l.MaxChannels, "max-channels", l.MaxChannels, "session channels open at once on one connection (0 = no limit)")
+	fs.IntVar(&l.MaxConns, "max-conns", l.MaxConns, "open connections in all; more are closed at once (0 = no limit)")
+	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "open connections per client address; more are closed at once (0 = no limit)")
+	fs.DurationVar(&l.StartTimeout, "start-timeout", l.StartTimeout, "a session channel that asks for no shell or command within this is closed, and so is a connection without channels (0 = never)")
+	fs.IntVar(&l.IPv6Prefix, "ipv6-prefix", l.IPv6Prefix, "leading bits of an IPv6 address that name one client for the per-address limits (128 = the full address)")
 	fs.IntVar(&l.ConnRatePerIP, "conn-rate-per-ip", l.ConnRatePerIP, "new connections per client address per minute; more are closed at once (0 = no limit)")
 	fs.DurationVar(&l.HandshakeTimeout, "handshake-timeout", l.HandshakeTimeout, "time a client gets to finish the SSH handshake (0 = none)")
 	fs.DurationVar(&l.MaxSessionTime, "max-session-time", l.MaxSessionTime, "a session is ended after this long (0 = never)")
@@ -153,13 +167,17 @@ func (c Config) validate() error {
 		return errors.New("--data-dir must not be empty")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
-	case l.MaxSessions < 0, l.MaxSessionsPerIP < 0, l.MaxChannels < 0, l.ConnRatePerIP < 0, l.KeepaliveMissed < 0:
+	case l.MaxSessions < 0, l.MaxSessionsPerIP < 0, l.MaxChannels < 0, l.ConnRatePerIP < 0, l.KeepaliveMissed < 0,
+		l.MaxConns < 0, l.MaxConnsPerIP < 0:
 		return errors.New("session, channel and keepalive limits must not be negative")
 	case l.MaxWidth < 40 || l.MaxHeight < 12:
 		return fmt.Errorf("--max-width/--max-height must be at least 40x12, not %dx%d", l.MaxWidth, l.MaxHeight)
 	case l.MaxWidth > 1000 || l.MaxHeight > 1000:
 		return fmt.Errorf("--max-width/--max-height must be at most 1000x1000, not %dx%d", l.MaxWidth, l.MaxHeight)
-	case l.HandshakeTimeout < 0, l.MaxSessionTime < 0, l.KeepaliveInterval < 0, l.StallTimeout < 0, l.ShutdownTimeout < 0, l.DrainDelay < 0:
+	case l.IPv6Prefix < 16 || l.IPv6Prefix > 128:
+		return fmt.Errorf("--ipv6-prefix must be between 16 and 128, not %d", l.IPv6Prefix)
+	case l.HandshakeTimeout < 0, l.MaxSessionTime < 0, l.KeepaliveInterval < 0, l.StallTimeout < 0, l.ShutdownTimeout < 0,
+		l.DrainDelay < 0, l.StartTimeout < 0:
 		return errors.New("durations must not be negative")
 	case l.DrainDelay > maxDrainDelay:
 		return fmt.Errorf("--drain-delay must be at most %v, not %v: health checks notice within seconds", maxDrainDelay, l.DrainDelay)

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 // 0700). An existing file that cannot be read or parsed is an error: replacing
 // it would silently change the fingerprint every client has pinned.
 func loadOrCreateHostKey(path string) (gossh.Signer, error) {
-	data, err := os.ReadFile(path)
+	data, err := readHostKey(path)
 	switch {
 	case err == nil:
 		signer, perr := gossh.ParsePrivateKey(data)
@@ -26,6 +27,8 @@ func loadOrCreateHostKey(path string) (gossh.Signer, error) {
 			return nil, fmt.Errorf("host key %s is not a valid unencrypted private key: %v (fix or remove the file; it is never replaced automatically)", path, perr)
 		}
 		return signer, nil
+	case errors.Is(err, errNotRegular):
+		return nil, fmt.Errorf("read host key %s: %w (check --data-dir, --host-key)", path, err)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("read host key: %w (check --data-dir, --host-key and permissions)", err)
 	}
@@ -88,4 +91,44 @@ func createHostKeyInPlace(path string, data []byte, priv ed25519.PrivateKey) (go
 		return nil, fmt.Errorf("write host key: %w", err)
 	}
 	return gossh.NewSignerFromKey(priv)
+}
+
+// maxHostKeySize bounds the host key file: an ed25519 key in OpenSSH's PEM
+// form is about 400 bytes, a 16384-bit RSA key about 12 KiB.
+const maxHostKeySize = 64 << 10
+
+// errNotRegular says a path is not a regular file of bounded size.
+var errNotRegular = errors.New("not a regular file of at most 64 KiB")
+
+// readHostKey reads the key file, which must be a regular file of at most
+// maxHostKeySize: a FIFO would block the start (opening it waits for a
+// writer) and /dev/zero would be read without end. It is checked before it
+// is opened, and the open file again, in case it was swapped in between.
+func readHostKey(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxHostKeySize {
+		return nil, errNotRegular
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() //nolint:errcheck
+	if fi, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxHostKeySize {
+		return nil, errNotRegular
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxHostKeySize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxHostKeySize {
+		return nil, errNotRegular
+	}
+	return data, nil
 }

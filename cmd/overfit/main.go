@@ -49,6 +49,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "overfit: "+err.Error())
 		return 2
 	}
+	// A log line to a closed stderr (a supervisor's pipe gone) must cost
+	// that line, not the server: Go kills a process on SIGPIPE from a write
+	// to fd 1 or 2 unless the signal is ignored.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, cfg, newLogger(cfg.LogFormat, stderr)); err != nil {
@@ -68,6 +72,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// SIGHUP reloads the authorized keys, as it makes sshd reload its
+	// configuration; it never stops the server (by default it would kill
+	// it at once, without a goodbye, when the terminal that started it
+	// goes away). Shutting down is SIGTERM's job.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go s.reloadOn(ctx, hup)
 	return s.Serve(ctx, ln)
 }
 

@@ -18,6 +18,7 @@ type metrics struct {
 	bytesSent  prometheus.Counter
 	frameTime  prometheus.Histogram // time to render a new frame; see timedModel
 	writeGap   prometheus.Histogram // time between a session's writes; see sessionWriter
+	seeks      prometheus.Counter   // jumps into a run (joins far in)
 }
 
 func newMetrics(s *Server) *metrics {
@@ -45,6 +46,10 @@ func newMetrics(s *Server) *metrics {
 			Help:    "Time the session UI took to render each new frame (its View; the terminal diff and the write are not included).",
 			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3},
 		}),
+		seeks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "overfit_seeks_total",
+			Help: "Jumps of a session's run to a point far ahead (a join hours into a run); live viewers step forward instead.",
+		}),
 		writeGap: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "overfit_write_gap_seconds",
 			Help: "Time between consecutive writes to a session's client. A live 1x session writes a frame every 0.5 s; " +
@@ -53,7 +58,7 @@ func newMetrics(s *Server) *metrics {
 		}),
 	}
 	m.reg.MustRegister(
-		m.sessions, m.rejections, m.duration, m.bytesSent, m.frameTime, m.writeGap,
+		m.sessions, m.rejections, m.duration, m.bytesSent, m.frameTime, m.writeGap, m.seeks,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "overfit_sessions_active",
 			Help: "Sessions running now.",

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -44,9 +45,13 @@ type Server struct {
 	ssh    *ssh.Server
 	limits *sessionLimiter
 	rate   *connRate
-	met    *metrics
-	seed   seedFunc
-	clock  func() time.Time // a session's start; tests pin it to compare runs
+	caps   *connCap
+	keys   *authorizedKeys // nil = open to all
+	// seekSlots bounds the joins jumping into their runs at once.
+	seekSlots chan struct{}
+	met       *metrics
+	seed      seedFunc
+	clock     func() time.Time // a session's start; tests pin it to compare runs
 	// newModel builds a PTY session's UI: app.New; tests wrap it.
 	newModel func(app.Config) (frameModel, error)
 	share    string // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
@@ -71,16 +76,25 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      log,
-		limits:   newSessionLimiter(cfg.Limits.MaxSessions, cfg.Limits.MaxSessionsPerIP),
-		rate:     newConnRate(cfg.Limits.ConnRatePerIP),
-		seed:     randomSeed,
-		clock:    time.Now,
-		newModel: func(c app.Config) (frameModel, error) { return app.New(c) },
-		sessions: map[*session]struct{}{},
+		cfg:       cfg,
+		log:       log,
+		limits:    newSessionLimiter(cfg.Limits.MaxSessions, cfg.Limits.MaxSessionsPerIP),
+		rate:      newConnRate(cfg.Limits.ConnRatePerIP),
+		caps:      newConnCap(cfg.Limits.MaxConns, cfg.Limits.MaxConnsPerIP),
+		seekSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		seed:      randomSeed,
+		clock:     time.Now,
+		newModel:  func(c app.Config) (frameModel, error) { return app.New(c) },
+		sessions:  map[*session]struct{}{},
 	}
 	s.met = newMetrics(s)
+	// Joins count their jumps; set here, not in tui.go, since newModel is
+	// what tests wrap.
+	newModel := s.newModel
+	s.newModel = func(c app.Config) (frameModel, error) {
+		c.SeekGate = func(seek func()) { s.seek(context.Background(), seek) }
+		return newModel(c)
+	}
 	l := cfg.Limits
 	opts := []ssh.Option{
 		// The host key goes in first: wish.NewServer writes ./id_ed25519 when
@@ -99,7 +113,18 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 				srv.IdleTimeout = l.KeepaliveInterval * time.Duration(max(l.KeepaliveMissed, 1)+1)
 			}
 			srv.ConnCallback = s.acceptConn
-			srv.ConnectionCloseCallback = func(net.Conn) { s.conns.Add(-1) }
+			srv.ConnectionCloseCallback = func(c net.Conn) {
+				s.caps.release(clientKey(c.RemoteAddr(), l.IPv6Prefix))
+				s.conns.Add(-1)
+			}
+			srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{
+					// The library's list without ssh-rsa: SHA-1
+					// signatures are refused, as OpenSSH 8.8 and later
+					// do; RSA keys sign with rsa-sha2-256/512.
+					PublicKeyAuthAlgorithms: publicKeyAuthAlgorithms(),
+				}
+			}
 			srv.ChannelHandlers = map[string]ssh.ChannelHandler{
 				"session":                        s.handleSessionChannel,
 				"direct-tcpip":                   refuseChannel("port forwarding is disabled on this server"),
@@ -113,10 +138,14 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		},
 	}
 	if cfg.AuthorizedKeys != "" {
-		if _, err := os.Stat(cfg.AuthorizedKeys); err != nil {
-			return nil, fmt.Errorf("authorized keys: %w (check --authorized-keys)", err)
+		keys, err := loadAuthorizedKeys(cfg.AuthorizedKeys, log)
+		if err != nil {
+			return nil, err
 		}
-		opts = append(opts, wish.WithAuthorizedKeys(cfg.AuthorizedKeys))
+		s.keys = keys
+		opts = append(opts, wish.WithPublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
+			return keys.allows(key, ctx.RemoteAddr())
+		}))
 	}
 	srv, err := wish.NewServer(opts...)
 	if err != nil {
@@ -124,6 +153,43 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.ssh = srv
 	return s, nil
+}
+
+// seek runs one jump of a session's stream (a join far into a run) when
+// one of the server's seek slots is free, or not at all if ctx ends first.
+// A jump costs up to a few hundred milliseconds of one core (see
+// sim.MaxSeekRuns); with the slots, joins in any number take at most half
+// the cores and wait their turn for the rest, and every other session
+// keeps its frame rate.
+func (s *Server) seek(ctx context.Context, seek func()) bool {
+	select {
+	case s.seekSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	defer func() { <-s.seekSlots }()
+	s.met.seeks.Inc()
+	seek()
+	return true
+}
+
+// reloadOn re-reads what can change without a restart (the authorized
+// keys) at each signal on hup, until ctx is done.
+func (s *Server) reloadOn(ctx context.Context, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if s.keys == nil {
+				s.log.Info("SIGHUP: nothing to reload (no --authorized-keys); the server keeps running")
+				continue
+			}
+			if err := s.keys.reload(true); err != nil {
+				s.log.Warn("SIGHUP: authorized keys not reloaded; the keys parsed before stay in use", "err", err.Error())
+			}
+		}
+	}
 }
 
 // Listen opens the TCP listener of cfg.Listen with a helpful error.
@@ -213,7 +279,7 @@ func (s *Server) register(ss *session) error {
 	if s.closing {
 		return errShuttingDown
 	}
-	if err := s.limits.acquire(ss.ip); err != nil {
+	if err := s.limits.acquire(ss.key); err != nil {
 		return err
 	}
 	s.sessions[ss] = struct{}{}
@@ -221,12 +287,16 @@ func (s *Server) register(ss *session) error {
 	return nil
 }
 
-func (s *Server) unregister(ss *session) {
-	s.mu.Lock()
-	delete(s.sessions, ss)
-	s.mu.Unlock()
-	s.limits.release(ss.ip)
-	s.running.Done()
+// unregisterOnce releases what register took for ss, the first time it
+// is called (the session's end, or its deadline's last resort).
+func (s *Server) unregisterOnce(ss *session) {
+	ss.release.Do(func() {
+		s.mu.Lock()
+		delete(s.sessions, ss)
+		s.mu.Unlock()
+		s.limits.release(ss.key)
+		s.running.Done()
+	})
 }
 
 // waitTimeout waits for wg up to d and reports whether it finished.
@@ -275,22 +345,73 @@ type connStateKey struct{}
 
 // connState is what the server tracks per TCP connection.
 type connState struct {
-	mu        sync.Mutex
-	channels  int
+	conn      net.Conn
 	keepalive sync.Once
+
+	mu       sync.Mutex
+	channels int
+	idle     *time.Timer // closes a connection that holds no channel
+	starts   float64     // session-start tokens
+	last     time.Time   // when starts was last refilled
 }
 
+// Session starts allowed per connection: a burst of startBurst, then
+// startRate a second. A visitor starts one to four; a script or a test
+// runs a dozen commands; a client starting thousands a second is neither.
+// With the per-address connection cap this bounds the starts (each a run
+// set-up, a join's seek, log lines) one address can ask for.
+const (
+	startBurst = 16
+	startRate  = 4
+)
+
 // acceptConn runs for every new TCP connection, before the handshake. A
-// client over its connection rate is closed at once: nothing is spent on a
-// handshake for it.
+// client over its connection rate, or over the connection caps, is closed
+// at once: nothing is spent on a handshake for it.
 func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
-	if !s.rate.allow(hostOf(c.RemoteAddr()), time.Now()) {
+	l := s.cfg.Limits
+	key := clientKey(c.RemoteAddr(), l.IPv6Prefix)
+	// The caps first: a connection they refuse does not use up the
+	// client's rate.
+	if err := s.caps.acquire(key); err != nil {
+		if errors.Is(err, errTooManyConnsForIP) {
+			s.met.rejected("conns_per_ip")
+		} else {
+			s.met.rejected("conns_total")
+		}
+		return nil
+	}
+	if !s.rate.allow(key, time.Now()) {
+		s.caps.release(key)
 		s.met.rejected("conn_rate")
 		return nil
 	}
-	ctx.SetValue(connStateKey{}, &connState{})
+	cs := &connState{conn: c, starts: startBurst, last: time.Now()}
+	// A connection must open a channel within the handshake and start
+	// timeouts, and is closed once it held none for the start timeout: an
+	// idle connection is kept alive by our own keepalives otherwise.
+	if l.StartTimeout > 0 {
+		cs.idle = time.AfterFunc(l.HandshakeTimeout+l.StartTimeout, func() {
+			s.met.rejected("idle_connection")
+			_ = c.Close()
+		})
+	}
+	ctx.SetValue(connStateKey{}, cs)
 	s.conns.Add(1)
-	return c
+	return &trackedConn{Conn: c, cs: cs}
+}
+
+// trackedConn is a connection that stops its idle clock when it closes.
+type trackedConn struct {
+	net.Conn
+	cs *connState
+}
+
+func (c *trackedConn) Close() error {
+	if c.cs.idle != nil {
+		c.cs.idle.Stop()
+	}
+	return c.Conn.Close()
 }
 
 // hostOf is the client address without the port, the key of per-IP limits.
@@ -310,7 +431,7 @@ func connStateOf(ctx ssh.Context) *connState {
 	if cs, ok := ctx.Value(connStateKey{}).(*connState); ok {
 		return cs
 	}
-	return &connState{}
+	return &connState{starts: startBurst, last: time.Now()}
 }
 
 // openChannel counts a session channel against the per-connection cap.
@@ -321,13 +442,35 @@ func (cs *connState) openChannel(limit int) bool {
 		return false
 	}
 	cs.channels++
+	if cs.idle != nil {
+		cs.idle.Stop()
+	}
 	return true
 }
 
-func (cs *connState) closeChannel() {
+// closeChannel counts a channel's end; the connection's idle clock starts
+// when it held its last.
+func (cs *connState) closeChannel(idleAfter time.Duration) {
 	cs.mu.Lock()
+	defer cs.mu.Unlock()
 	cs.channels--
-	cs.mu.Unlock()
+	if cs.channels == 0 && cs.idle != nil {
+		cs.idle.Reset(idleAfter)
+	}
+}
+
+// allowStart takes a session-start token at now, or says the connection is
+// starting sessions too fast.
+func (cs *connState) allowStart(now time.Time) bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.starts = min(startBurst, cs.starts+now.Sub(cs.last).Seconds()*startRate)
+	cs.last = now
+	if cs.starts < 1 {
+		return false
+	}
+	cs.starts--
+	return true
 }
 
 // keepalive probes the peer every interval and closes the connection when

@@ -33,10 +33,19 @@ const (
 type session struct {
 	srv   *Server
 	conn  *gossh.ServerConn
-	ch    gossh.Channel
-	ip    string
-	user  string
+	cs    *connState
+	ch    gossh.Channel // the channel, its reads from the input pump
+	in    *inputPump
+	raw   gossh.Channel // the SSH channel itself
+	ip    string        // the client's address, for logs
+	key   string        // the client, for per-address limits (see clientKey)
+	user  string        // escaped and truncated for logs (see clientString)
 	start time.Time
+
+	begun    atomic.Bool   // a shell, exec or subsystem was asked for
+	gone     chan struct{} // closed once we closed the channel
+	goneOnce sync.Once
+	release  sync.Once // the slot's unregister, once whoever gets there first
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -46,7 +55,7 @@ type session struct {
 	win     *windowBox // nil without a PTY
 	env     []string
 
-	out *sessionWriter // stdout, counted and guarded against stalled readers
+	out *sessionWriter // every write to the client goes through it (stdout and stderr)
 }
 
 // handleSessionChannel serves one "session" channel. It replaces the
@@ -60,7 +69,7 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 		_ = nc.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions per connection", s.cfg.Limits.MaxChannels))
 		return
 	}
-	defer cs.closeChannel()
+	defer cs.closeChannel(s.cfg.Limits.StartTimeout)
 	ch, reqs, err := nc.Accept()
 	if err != nil {
 		return
@@ -68,37 +77,74 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 	cs.keepalive.Do(func() {
 		go keepalive(ctx, conn, s.cfg.Limits.KeepaliveInterval, s.cfg.Limits.KeepaliveMissed)
 	})
-	ip := hostOf(conn.RemoteAddr())
 	sctx, cancel := context.WithCancelCause(ctx)
 	ss := &session{
-		srv: s, conn: conn, ch: ch, ip: ip, user: conn.User(), start: s.clock(),
-		ctx: sctx, cancel: cancel,
+		srv: s, conn: conn, cs: cs, raw: ch, ip: hostOf(conn.RemoteAddr()),
+		key: clientKey(conn.RemoteAddr(), s.cfg.Limits.IPv6Prefix), user: clientString(conn.User()),
+		start: s.clock(), ctx: sctx, cancel: cancel, gone: make(chan struct{}),
 	}
-	ss.out = newSessionWriter(ch, s.met.bytesSent, s.met.writeGap, s.cfg.Limits.StallTimeout, func() {
+	// Data the client sends is read from the first moment, and dropped
+	// unless a PTY program takes it: an unread channel would buffer up to
+	// its 2 MiB window.
+	ss.in = newInputPump(ss)
+	ss.ch = ss.in
+	ss.out = newSessionWriter(ch, ch.Stderr(), s.met.bytesSent, s.met.writeGap, s.cfg.Limits.StallTimeout, func() {
 		ss.stop(errStalled)
 		// A write blocked on a full SSH window only returns when the
 		// connection goes away; closing the channel is not enough.
 		_ = conn.Close()
 	})
 	defer ss.out.stop()
+	// A channel is for a session: one that asks for none in time is closed.
+	if d := s.cfg.Limits.StartTimeout; d > 0 {
+		t := time.AfterFunc(d, func() {
+			if !ss.begun.Load() {
+				s.met.rejected("start_timeout")
+				ss.closeChannel()
+			}
+		})
+		defer t.Stop()
+	}
 	ss.serve(reqs)
 }
 
-// serve answers the channel's requests until the client closes it.
+// serve answers the channel's requests until the client closes it, or we
+// did (then the rest of its requests are discarded until the client or
+// its connection closes: the library's request queue must never fill).
 func (ss *session) serve(reqs <-chan *gossh.Request) {
 	defer ss.cancel(errGone)
-	for req := range reqs {
-		ok, then := ss.handle(req)
-		if req.WantReply {
-			_ = req.Reply(ok, nil)
-		}
-		// Started only after the reply: a session that ends at once (bad
-		// options) must not close the channel before the client hears
-		// that its request succeeded.
-		if then != nil {
-			then()
+	for {
+		select {
+		case req, ok := <-reqs:
+			if !ok {
+				return
+			}
+			ok, then := ss.handle(req)
+			if req.WantReply {
+				_ = req.Reply(ok, nil)
+			}
+			// Started only after the reply: a session that ends at once
+			// (bad options) must not close the channel before the client
+			// hears that its request succeeded.
+			if then != nil {
+				then()
+			}
+		case <-ss.gone:
+			go gossh.DiscardRequests(reqs)
+			return
 		}
 	}
+}
+
+// closeChannel closes the channel, once. The client should answer with a
+// close of its own; serve does not wait for it.
+func (ss *session) closeChannel() {
+	ss.goneOnce.Do(func() {
+		close(ss.gone)
+		// Close writes a packet; a client that stopped reading its socket
+		// must not block whoever is closing.
+		go func() { _ = ss.raw.Close() }()
+	})
 }
 
 // handle acts on one channel request and says whether it succeeded; then,
@@ -149,6 +195,16 @@ func (ss *session) handle(req *gossh.Request) (ok bool, then func()) {
 			return false, nil
 		}
 		ss.started = true
+		ss.begun.Store(true)
+		if ss.win != nil {
+			ss.in.take() // keystrokes for the program
+		}
+		if !ss.cs.allowStart(time.Now()) {
+			// One connection starting sessions as fast as it can (each a
+			// goroutine, a run set-up, log lines) is not a visitor.
+			ss.srv.met.rejected("session_rate")
+			return false, ss.closeChannel
+		}
 		return true, func() { ss.begin(p.Command) }
 	case "subsystem":
 		if ss.started {
@@ -157,6 +213,7 @@ func (ss *session) handle(req *gossh.Request) (ok bool, then func()) {
 		var p struct{ Name string }
 		_ = gossh.Unmarshal(req.Payload, &p)
 		ss.started = true
+		ss.begun.Store(true)
 		msg := fmt.Sprintf("overfit: subsystem %q is not available: this server only shows a training run", truncate(p.Name, 40))
 		return true, func() { go ss.refuse(msg, 1) }
 	case "eow@openssh.com":
@@ -194,16 +251,12 @@ func (ss *session) begin(command string) {
 		go ss.refuse(msg, 1)
 		return
 	}
+	done := make(chan struct{})
+	go ss.enforceDeadline(done)
 	go func() {
-		defer srv.unregister(ss)
-		var limit *time.Timer
-		if d := srv.cfg.Limits.MaxSessionTime; d > 0 {
-			limit = time.AfterFunc(d, func() { ss.stop(errTimeLimit) })
-		}
+		defer srv.unregisterOnce(ss)
+		defer close(done)
 		code, mode := ss.runSafely(command)
-		if limit != nil {
-			limit.Stop()
-		}
 		reason := "quit"
 		switch cause := context.Cause(ss.ctx); {
 		case errors.Is(cause, context.Canceled):
@@ -223,6 +276,51 @@ func (ss *session) begin(command string) {
 			"duration", time.Since(ss.start).Round(time.Millisecond).String(),
 			"bytes", ss.out.written(), "exit", code, "reason", reason)
 	}()
+}
+
+// Graces of a session past its deadline: it is told goodbye, then its
+// channel is closed, then its connection, then its slot is freed whatever
+// its goroutine is doing.
+const (
+	deadlineChannelGrace = quitGrace + time.Second
+	deadlineConnGrace    = 2 * time.Second
+	deadlineSlotGrace    = forceCloseGrace
+)
+
+// enforceDeadline ends a session at --max-session-time whatever its client
+// does: a goodbye first; if the session has not ended deadlineChannelGrace
+// later (its client stopped reading, with the stall cutoff off, or stopped
+// answering), its channel is closed; then its connection; and at last its
+// slot is released even if its goroutine is still stuck. It returns as
+// soon as the session ends (done).
+func (ss *session) enforceDeadline(done <-chan struct{}) {
+	d := ss.srv.cfg.Limits.MaxSessionTime
+	if d <= 0 {
+		return
+	}
+	steps := []struct {
+		after time.Duration
+		act   func()
+	}{
+		{d, func() { ss.stop(errTimeLimit) }},
+		{deadlineChannelGrace, ss.closeChannel},
+		{deadlineConnGrace, func() { _ = ss.conn.Close() }},
+		{deadlineSlotGrace, func() {
+			ss.srv.log.Warn("session still running after its connection was closed; its slot is freed", "client", ss.ip)
+			ss.srv.unregisterOnce(ss)
+		}},
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for _, st := range steps {
+		t.Reset(st.after)
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			st.act()
+		}
+	}
 }
 
 // rejectionReason names a refusal for the rejections metric.
@@ -278,7 +376,7 @@ func (ss *session) run(command string) (int, string) {
 		w, h = ss.win.get()
 	}
 	o := opts.Options
-	ss.srv.log.Info("session start", "client", ss.ip, "user", ss.user, "term", ss.term,
+	ss.srv.log.Info("session start", "client", ss.ip, "user", ss.user, "term", clientString(ss.term),
 		"width", w, "height", h, "pty", pty, "seed", o.Seed, "model", o.Model, "join", opts.Joined)
 	if !pty {
 		return ss.stream(opts), "stream"
@@ -308,7 +406,7 @@ func (ss *session) errorLine(line string) {
 	if ss.win != nil {
 		nl = "\r\n"
 	}
-	_, _ = io.WriteString(ss.ch.Stderr(), line+nl)
+	_, _ = ss.out.writeStderr([]byte(line + nl))
 }
 
 // refuse tells the client why it cannot have a session and ends it.
@@ -320,8 +418,10 @@ func (ss *session) refuse(line string, code int) {
 // exit sends the exit status and closes the channel.
 func (ss *session) exit(code int) {
 	status := struct{ Status uint32 }{uint32(code)}
-	_, _ = ss.ch.SendRequest("exit-status", false, gossh.Marshal(&status))
-	_ = ss.ch.Close()
+	// A request is a packet on the connection, not channel data: it does
+	// not wait for the client's window.
+	_, _ = ss.raw.SendRequest("exit-status", false, gossh.Marshal(&status))
+	ss.closeChannel()
 }
 
 // stop ends the session for cause; an *endNotice cause shows its goodbye.
@@ -344,10 +444,15 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// sessionWriter counts bytes sent to a client and drops a client that stops
-// reading: when one Write blocks longer than the stall timeout, onStall runs.
+// sessionWriter is the one path of every write to a client — frames,
+// plain log lines, error lines, goodbyes, on stdout or stderr. It counts the
+// bytes and drops a client that stops reading: when one write blocks longer
+// than the stall timeout, onStall runs (it closes the connection, which
+// unblocks the write). A client that opened its channel with a zero window
+// blocks the very first byte; it is cut off the same way.
 type sessionWriter struct {
 	w       io.Writer
+	stderr  io.Writer
 	sent    prometheus.Counter  // all sessions' bytes
 	gaps    prometheus.Observer // time between writes, all sessions
 	timeout time.Duration
@@ -358,8 +463,8 @@ type sessionWriter struct {
 	n    atomic.Int64
 }
 
-func newSessionWriter(w io.Writer, sent prometheus.Counter, gaps prometheus.Observer, timeout time.Duration, onStall func()) *sessionWriter {
-	sw := &sessionWriter{w: w, sent: sent, gaps: gaps, timeout: timeout}
+func newSessionWriter(stdout, stderr io.Writer, sent prometheus.Counter, gaps prometheus.Observer, timeout time.Duration, onStall func()) *sessionWriter {
+	sw := &sessionWriter{w: stdout, stderr: stderr, sent: sent, gaps: gaps, timeout: timeout}
 	if timeout > 0 {
 		sw.timer = time.AfterFunc(time.Hour, onStall)
 		sw.timer.Stop()
@@ -367,7 +472,8 @@ func newSessionWriter(w io.Writer, sent prometheus.Counter, gaps prometheus.Obse
 	return sw
 }
 
-// Write passes p on, arming the stall timer for the duration of the write.
+// Write passes p on to stdout, arming the stall timer for the duration of
+// the write.
 func (sw *sessionWriter) Write(p []byte) (int, error) {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
@@ -376,10 +482,22 @@ func (sw *sessionWriter) Write(p []byte) (int, error) {
 		sw.gaps.Observe(now.Sub(sw.last).Seconds())
 	}
 	sw.last = now
+	return sw.guarded(sw.w, p)
+}
+
+// writeStderr passes p on to stderr, guarded the same way.
+func (sw *sessionWriter) writeStderr(p []byte) (int, error) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.guarded(sw.stderr, p)
+}
+
+// guarded writes p to w under the stall timer; sw.mu is held.
+func (sw *sessionWriter) guarded(w io.Writer, p []byte) (int, error) {
 	if sw.timer != nil {
 		sw.timer.Reset(sw.timeout)
 	}
-	n, err := sw.w.Write(p)
+	n, err := w.Write(p)
 	if sw.timer != nil {
 		sw.timer.Stop()
 	}

@@ -15,12 +15,11 @@ const streamTick = 200 * time.Millisecond
 // event per "\n"-terminated line and no escape bytes, until the client hangs
 // up or the server ends the session. It returns the exit status.
 func (ss *session) stream(opts sessionOptions) int {
-	// Keep reading stdin so a client that sends data cannot fill our window
-	// buffer; EOF on stdin (ssh -T host </dev/null) does not end the stream.
-	go func() { _, _ = io.Copy(io.Discard, ss.ch) }()
-	err := streamLog(ss.ctx, ss.out, opts, time.Now)
+	// What the client sends is dropped by the input pump; EOF on stdin
+	// (ssh -T host </dev/null) does not end the stream.
+	err := streamRun(ss.ctx, ss.out, opts, time.Now, ss.srv.seek)
 	if n, ok := ss.notice(); ok {
-		_, _ = io.WriteString(ss.ch.Stderr(), n.message+"\n")
+		_, _ = ss.out.writeStderr([]byte(n.message + "\n"))
 		return 0
 	}
 	if err != nil && ss.ctx.Err() == nil {
@@ -32,6 +31,13 @@ func (ss *session) stream(opts sessionOptions) int {
 // streamLog advances a run on a wall-clock ticker and writes its events to
 // w until ctx is done (nil) or a write fails (the error).
 func streamLog(ctx context.Context, w io.Writer, opts sessionOptions, now func() time.Time) error {
+	return streamRun(ctx, w, opts, now, nil)
+}
+
+// streamRun is streamLog; a join's jump into the run goes through gate
+// unless it is nil (see Server.seek).
+func streamRun(ctx context.Context, w io.Writer, opts sessionOptions, now func() time.Time,
+	gate func(context.Context, func()) bool) error {
 	o := opts.Options
 	st, err := sim.NewStream(o)
 	if err != nil {
@@ -42,8 +48,14 @@ func streamLog(ctx context.Context, w io.Writer, opts sessionOptions, now func()
 		speed = 1
 	}
 	last := now()
-	if opts.Joined {
-		st.Seek(scaled(last.Sub(o.Start), speed))
+	if at := scaled(last.Sub(o.Start), speed); opts.Joined && sim.SeekCheaper(0, at) {
+		if gate == nil {
+			st.Seek(at)
+		} else if !gate(ctx, func() { st.Seek(at) }) {
+			return nil // the session ended while waiting
+		}
+	} else if opts.Joined {
+		st.Advance(at)
 	}
 	tick := time.NewTicker(streamTick)
 	defer tick.Stop()

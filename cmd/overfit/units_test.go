@@ -263,7 +263,7 @@ func (b blockingWriter) Write(p []byte) (int, error) {
 func TestSessionWriterDetectsStalledReader(t *testing.T) {
 	bw := blockingWriter{release: make(chan struct{})}
 	stalled := make(chan struct{})
-	sw := newSessionWriter(bw, nil, nil, 50*time.Millisecond, func() {
+	sw := newSessionWriter(bw, io.Discard, nil, nil, 50*time.Millisecond, func() {
 		close(stalled)
 		close(bw.release) // what closing the connection does to a blocked write
 	})
@@ -277,8 +277,26 @@ func TestSessionWriterDetectsStalledReader(t *testing.T) {
 		t.Fatal("stall not reported")
 	}
 
+	// Error lines and goodbyes go to stderr, under the same guard: a
+	// client with a zero window blocks them as surely as frames.
+	be := blockingWriter{release: make(chan struct{})}
+	errStalled := make(chan struct{})
+	se := newSessionWriter(io.Discard, be, nil, nil, 50*time.Millisecond, func() {
+		close(errStalled)
+		close(be.release)
+	})
+	defer se.stop()
+	if _, err := se.writeStderr([]byte("overfit: unknown option --bogus\n")); err == nil {
+		t.Fatal("stderr write to a stalled reader succeeded")
+	}
+	select {
+	case <-errStalled:
+	default:
+		t.Fatal("stall on stderr not reported")
+	}
+
 	var out bytes.Buffer
-	fine := newSessionWriter(&out, nil, nil, time.Hour, func() { t.Error("stall reported for a reader that keeps up") })
+	fine := newSessionWriter(&out, io.Discard, nil, nil, time.Hour, func() { t.Error("stall reported for a reader that keeps up") })
 	defer fine.stop()
 	for i := 0; i < 3; i++ {
 		if _, err := fine.Write([]byte("abc")); err != nil {
