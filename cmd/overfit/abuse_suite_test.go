@@ -742,6 +742,8 @@ func TestAbuseSuite(t *testing.T) {
 		}
 	})
 
+	roundTwo(t, ts, an, connsBefore, attack)
+
 	// Everything the attacks started has ended: only the canary is left.
 	eventually(t, "only the canary to be left", func() bool {
 		return ts.srv.limits.live() == 1 && ts.srv.conns.Load() == connsBefore
