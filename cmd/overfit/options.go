@@ -31,10 +31,10 @@ const sessionUsage = `overfit session options (after "--" on the ssh command lin
   --seed N           the run's seed: the same seed shows the same run (default random)
   --model NAME       model to train, e.g. llama-3-8b, llama-3-70b (default drawn from the seed)
   --gpu NAME         accelerator, e.g. h100, a100, mi300x (default drawn)
-  --nodes N          nodes in the cluster (default drawn)
+  --nodes N          nodes in the cluster, 1 to 1024 (default drawn)
   --job KIND         pretrain or finetune (default drawn)
-  --speed X          time-lapse factor, e.g. 4 (default 1)
-  --steps N          optimizer steps shown per run (default derived from a 5-10 minute cycle)
+  --speed X          time-lapse factor, e.g. 4, at most 128 (default 1)
+  --steps N          optimizer steps shown per run, 1 to 1000000 (default derived from a 5-10 minute cycle)
   --fictional        also draw invented models (Hallucin8-8x3B, Stochastic-Parrot-7B, ...);
                      by default only real architectures are drawn
   --plain            start in plain mode: only the log and progress bars
