@@ -349,8 +349,9 @@ type connState struct {
 	keepalive sync.Once
 
 	mu       sync.Mutex
-	channels int
-	idle     *time.Timer // closes a connection that holds no channel
+	channels int         // session channels not yet closed by both sides (the cap)
+	live     int         // session channels still served (the idle clock)
+	idle     *time.Timer // closes a connection that serves no channel
 	starts   float64     // session-start tokens
 	last     time.Time   // when starts was last refilled
 }
@@ -442,21 +443,30 @@ func (cs *connState) openChannel(limit int) bool {
 		return false
 	}
 	cs.channels++
+	cs.live++
 	if cs.idle != nil {
 		cs.idle.Stop()
 	}
 	return true
 }
 
-// closeChannel counts a channel's end; the connection's idle clock starts
-// when it held its last.
-func (cs *connState) closeChannel(idleAfter time.Duration) {
+// endChannel counts the end of a channel's service; the connection's idle
+// clock starts when it serves none.
+func (cs *connState) endChannel(idleAfter time.Duration) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	cs.channels--
-	if cs.channels == 0 && cs.idle != nil {
+	cs.live--
+	if cs.live == 0 && cs.idle != nil {
 		cs.idle.Reset(idleAfter)
 	}
+}
+
+// releaseChannel gives back a channel's place under the cap once both
+// sides closed it.
+func (cs *connState) releaseChannel() {
+	cs.mu.Lock()
+	cs.channels--
+	cs.mu.Unlock()
 }
 
 // allowStart takes a session-start token at now, or says the connection is

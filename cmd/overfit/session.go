@@ -69,9 +69,10 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 		_ = nc.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions per connection", s.cfg.Limits.MaxChannels))
 		return
 	}
-	defer cs.closeChannel(s.cfg.Limits.StartTimeout)
+	defer cs.endChannel(s.cfg.Limits.StartTimeout)
 	ch, reqs, err := nc.Accept()
 	if err != nil {
+		cs.releaseChannel()
 		return
 	}
 	cs.keepalive.Do(func() {
@@ -111,12 +112,15 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 // serve answers the channel's requests until the client closes it, or we
 // did (then the rest of its requests are discarded until the client or
 // its connection closes: the library's request queue must never fill).
+// The channel counts against the connection's cap until the client's
+// close: a client that never acknowledges ours cannot pile channels up.
 func (ss *session) serve(reqs <-chan *gossh.Request) {
 	defer ss.cancel(errGone)
 	for {
 		select {
 		case req, ok := <-reqs:
 			if !ok {
+				ss.cs.releaseChannel()
 				return
 			}
 			ok, then := ss.handle(req)
@@ -130,7 +134,10 @@ func (ss *session) serve(reqs <-chan *gossh.Request) {
 				then()
 			}
 		case <-ss.gone:
-			go gossh.DiscardRequests(reqs)
+			go func() {
+				gossh.DiscardRequests(reqs)
+				ss.cs.releaseChannel()
+			}()
 			return
 		}
 	}
