@@ -27,10 +27,11 @@ const (
 	// the runs walked, ≈ 10 µs each): 60 virtual days, ≈ 12,000 runs.
 	MaxSeek = 60 * 24 * time.Hour
 	// MaxSeekRuns bounds the runs Seek walks, whatever their length: about
-	// 0.2 s of one core (≈ 13 µs a run). Run ids that would need more are
-	// refused by JoinOffset, so a join's cost is bounded even for a stream
-	// of the shortest runs (--steps 1).
-	MaxSeekRuns = 15_000
+	// 0.3 s of one core (≈ 15 µs a run), above the 17,280 runs of 60 days
+	// of the shortest default cycle (5 minutes). Run ids that would need
+	// more are refused by JoinOffset, so a join's cost is bounded even for
+	// a stream of the shortest runs (--steps 1).
+	MaxSeekRuns = 20_000
 )
 
 // LookupModel finds a catalog model by Key or Name, ignoring case. The error
@@ -213,20 +214,22 @@ func JoinOffset(o Options, now time.Time) (time.Duration, error) {
 		speed = 1
 	}
 	at := time.Duration(math.Max(0, float64(wall)*speed))
-	if at > MaxSeek || wall > MaxSeek || estimatedRuns(o, at) > MaxSeekRuns*9/10 {
+	if at > MaxSeek || wall > MaxSeek || estimatedRuns(o, at) > MaxSeekRuns*7/10 {
 		return 0, fmt.Errorf("run id is too old to join (started %s ago): start a new run instead", FormatDuration(wall))
 	}
 	return at, nil
 }
 
 // estimatedRuns is about how many runs Seek(at) walks for o's stream,
-// from the length of its first few runs (a forced --steps 1 makes runs of
-// a minute or two, the default five to ten).
+// from the length of its first 64 runs (≈ 1 ms; a forced --steps 1 makes
+// runs of a minute or two, the default five to ten); JoinOffset leaves 30 %
+// of MaxSeekRuns for the estimate's error, since a Seek cut short would
+// leave the viewer to step the rest of the way.
 func estimatedRuns(o Options, at time.Duration) int {
 	if o.Validate() != nil {
 		return 0
 	}
-	const sample = 4
+	const sample = 64
 	cat := newCatalog(o)
 	var total time.Duration
 	seed := o.Seed

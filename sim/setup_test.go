@@ -54,3 +54,37 @@ func TestLateEpochLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinableIDsSeekToLive: for streams of the shortest runs (--steps 1,
+// where MaxSeekRuns binds before MaxSeek), the oldest id JoinOffset
+// accepts still seeks all the way to its live point, not short of it (the
+// viewer would then step the rest of the way, for seconds).
+func TestJoinableIDsSeekToLive(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, seed := range []uint64{1, 2, 3, 42, 65, 99, 7777, 123456} {
+		o := Options{Seed: seed, Speed: 128, Steps: 1}
+		lo, hi := time.Duration(0), MaxSeek
+		for hi-lo > time.Minute {
+			mid := (lo + hi) / 2
+			o.Start = now.Add(-mid)
+			if _, err := JoinOffset(o, now); err == nil {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		o.Start = now.Add(-lo)
+		at, err := JoinOffset(o, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewStream(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Seek(at)
+		if s.Now() != at {
+			t.Errorf("seed %d: the oldest joinable id (%v old) seeks to %v, want %v", seed, lo, s.Now(), at)
+		}
+	}
+}
