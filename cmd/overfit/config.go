@@ -174,6 +174,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("--max-width/--max-height must be at least 40x12, not %dx%d", l.MaxWidth, l.MaxHeight)
 	case l.MaxWidth > 1000 || l.MaxHeight > 1000:
 		return fmt.Errorf("--max-width/--max-height must be at most 1000x1000, not %dx%d", l.MaxWidth, l.MaxHeight)
+	case l.MaxConns > 0 && (l.MaxSessions == 0 || l.MaxConns < l.MaxSessions):
+		// Every session needs a connection: a smaller cap would be the
+		// real session limit, and a surprising one.
+		return fmt.Errorf("--max-conns (%d) must be at least --max-sessions (%d), or 0 for no limit", l.MaxConns, l.MaxSessions)
 	case l.IPv6Prefix < 16 || l.IPv6Prefix > 128:
 		return fmt.Errorf("--ipv6-prefix must be between 16 and 128, not %d", l.IPv6Prefix)
 	case l.HandshakeTimeout < 0, l.MaxSessionTime < 0, l.KeepaliveInterval < 0, l.StallTimeout < 0, l.ShutdownTimeout < 0,
