@@ -279,8 +279,14 @@ func testBalancerRollingRestart(t *testing.T, rig *balancerRig, id, run string) 
 			if code := waitExit(t, viewer.sess); code != 0 {
 				t.Fatalf("the viewer on %s: exit %d after its goodbye, want 0", r.name, code)
 			}
-			if !strings.Contains(viewer.rawOutput(), goodbyeShutdown) {
-				t.Fatalf("the viewer on %s did not see the goodbye; screen:\n%s", r.name, viewer.text())
+			// The exit status and the last output arrive on separate
+			// streams of the channel: the goodbye may be read just after.
+			deadline := time.Now().Add(waitLimit)
+			for !strings.Contains(viewer.rawOutput(), goodbyeShutdown) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the viewer on %s did not see the goodbye; screen:\n%s", r.name, viewer.text())
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 			before := map[*replica]int{}
 			for _, x := range rig.replicas {
