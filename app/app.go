@@ -18,8 +18,8 @@ import (
 	"github.com/overfit/overfit/sim"
 )
 
-// DefaultTick is the time between frames. SPEC §5 wants the screen to change
-// at least twice a second. Ticks sit on a half-second grid and the screen has
+// DefaultTick is the time between frames: the screen must change at least
+// twice a second, so a watcher sees a live run. Ticks sit on a half-second grid and the screen has
 // a change due every half second of run time (the clocks on the second, the
 // panels half a second later; see panelPhase), so at 1× every tick draws and
 // frames come evenly 500 ms apart. A tick that did not divide the second

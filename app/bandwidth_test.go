@@ -14,7 +14,7 @@ import (
 // BenchmarkBytesPerSecond120x40 replays a minute of training of the golden
 // run at the default tick through ultraviolet's terminal renderer, the
 // cell-diffing renderer Bubble Tea v2 uses, and reports what a client would
-// receive in steady state (SPEC §5: ≤ 1 KiB/s at 120×40). It measures bytes,
+// receive in steady state (the target: ≤ 1 KiB/s at 120×40). It measures bytes,
 // not time: run it with -benchtime 1x.
 func BenchmarkBytesPerSecond120x40(b *testing.B) {
 	for _, p := range []colorprofile.Profile{colorprofile.ANSI256, colorprofile.TrueColor} {

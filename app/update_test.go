@@ -309,7 +309,8 @@ func TestResize(t *testing.T) {
 	}
 }
 
-// SPEC §5: the screen visibly changes at least twice a second, while the
+// The screen visibly changes at least twice a second (a target of
+// docs/performance.md), while the
 // panels (most of a frame's bytes) refresh once a second. A run with 4.8 s
 // steps is the hard case: between steps only clocks and telemetry move.
 func TestScreenChangesTwiceASecond(t *testing.T) {

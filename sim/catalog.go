@@ -29,7 +29,7 @@ func Models() []Model {
 		{Name: "Qwen2.5-7B", Key: "qwen2.5-7b", Family: "Qwen2.5", Arch: archQwen, Layers: 28, Hidden: 3584, Heads: 28, KVHeads: 4, FFN: 18944, Vocab: 152064, Context: 131072},
 		{Name: "Qwen2.5-72B", Key: "qwen2.5-72b", Family: "Qwen2.5", Arch: archQwen, Layers: 80, Hidden: 8192, Heads: 64, KVHeads: 8, FFN: 29568, Vocab: 152064, Context: 131072},
 		{Name: "Gemma-2-9B", Key: "gemma-2-9b", Family: "Gemma 2", Arch: archGemma2, Layers: 42, Hidden: 3584, Heads: 16, KVHeads: 8, HeadDim: 256, FFN: 14336, Vocab: 256000, Tied: true, Context: 8192},
-		// Invented models, built by REFERENCE.md's rules: hidden = heads ×
+		// Invented models, built by the rules real ones follow: hidden = heads ×
 		// head dim (64/128/256), heads divisible by KV heads, FFN 2.7–3.5 ×
 		// hidden in multiples of 256, a real family's vocabulary.
 		{Name: "Overfit-1B", Key: "overfit-1b", Family: "Overfit", Arch: archLlama, Layers: 16, Hidden: 2048, Heads: 16, KVHeads: 8, FFN: 5632, Vocab: 128256, Tied: true, Context: 8192, Fictional: true},
@@ -127,7 +127,7 @@ func (m Model) tensors(fn func(n int64)) {
 }
 
 // Params is the total parameter count, computed from the architecture
-// (REFERENCE.md's formula, extended for biases, extra norms, learned
+// (the standard decoder-only formula, docs/physics.md, extended for biases, extra norms, learned
 // positions and experts). A test checks it against the tensor list that
 // the export packs, so the two cannot drift apart.
 func (m Model) Params() int64 {

@@ -14,7 +14,8 @@ import (
 var testStart = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 // cycle advances s through its whole current run in steps of dt, checking
-// the SPEC §2.4 invariants on every snapshot and on the run's whole log.
+// the invariants of a consistent run (sim/README.md) on every snapshot and
+// on the run's whole log.
 // It returns the run's log lines and the first problem found.
 func cycle(s *Stream, dt time.Duration, maxGPUs int) ([]string, error) {
 	run := s.Run()

@@ -23,7 +23,7 @@ func mustStream(t testing.TB, o Options) *Stream {
 }
 
 // TestInvariantsOverManySeeds drives whole cycles of thousands of seeds and
-// checks every SPEC §2.4 invariant on each snapshot and log, then the
+// checks every invariant of a consistent run on each snapshot and log, then the
 // believability invariants (believe_test.go) on each run and across runs,
 // reporting the share of runs each one catches.
 func TestInvariantsOverManySeeds(t *testing.T) {

@@ -54,7 +54,7 @@ type Limits struct {
 	IPv6Prefix int
 }
 
-// defaultConfig holds the documented defaults of SPEC §4.1.
+// defaultConfig holds the defaults documented in the README.
 func defaultConfig() Config {
 	return Config{
 		Listen:    ":2222",

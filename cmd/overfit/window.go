@@ -9,7 +9,7 @@ const (
 )
 
 // clampSize bounds a client-reported window size. Clients can claim any
-// uint32; nothing may be allocated from an unclamped value (SPEC §6).
+// uint32; nothing may be allocated from an unclamped value.
 func clampSize(w, h uint32, maxW, maxH int) (int, int) {
 	clamp := func(v uint32, fallback, limit int) int {
 		switch {
