@@ -127,7 +127,8 @@ func (m Model) tensors(fn func(n int64)) {
 }
 
 // Params is the total parameter count, computed from the architecture
-// (the standard decoder-only formula, docs/physics.md, extended for biases, extra norms, learned
+// (the decoder-only count: embeddings, then per layer attention, MLP and
+// norms; extended for biases, extra norms, learned
 // positions and experts). A test checks it against the tensor list that
 // the export packs, so the two cannot drift apart.
 func (m Model) Params() int64 {
