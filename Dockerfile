@@ -19,7 +19,7 @@ COPY --from=build --chown=65532:65532 /out/data /data
 ENV OVERFIT_DATA_DIR=/data \
     OVERFIT_LISTEN=:2222
 VOLUME /data
-EXPOSE 2222
+EXPOSE 2222 8080
 USER 65532:65532
 # The image has no shell or ssh client: the binary checks its own port.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \

@@ -49,10 +49,9 @@ const (
 type Config struct {
 	Options sim.Options // validated; Seed and Start always set by the caller
 	Plain   bool        // start in plain mode (log + bars only)
-	// Share is the ssh command prefix for the footer, e.g.
-	// "ssh -t localhost -p 2222"; the footer shows
-	// Share + " -- --join " + the run id.
-	Share         string
+	// Share is how others reach this server: the footer shows the ssh
+	// line and web link that open the run on screen.
+	Share         Share
 	Width, Height int           // initial size (clamped by the caller already)
 	Tick          time.Duration // time between frames, 0 = DefaultTick
 	// SeekGate, if set, runs each jump of the stream (a join far into a

@@ -99,7 +99,7 @@ func BenchmarkFirstFrame120x40(b *testing.B) {
 	o := testOptions(goldenSeed)
 	b.ReportAllocs()
 	for range b.N {
-		m, err := New(Config{Options: o, Share: "ssh -t localhost -p 2222", Width: 120, Height: 40})
+		m, err := New(Config{Options: o, Share: Share{SSHHost: "localhost", SSHPort: 2222, Web: "http://localhost:8080"}, Width: 120, Height: 40})
 		if err != nil {
 			b.Fatal(err)
 		}

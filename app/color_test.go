@@ -119,7 +119,7 @@ func TestRendererHonoursProfile(t *testing.T) {
 		t.Fatalf("NO_COLOR resolves to %v, want ASCII", noColor)
 	}
 	for _, p := range profiles {
-		m, err := New(Config{Options: testOptions(1), Share: "ssh -t localhost -p 2222", Width: 100, Height: 30, Tick: 20 * time.Millisecond})
+		m, err := New(Config{Options: testOptions(1), Share: Share{SSHHost: "localhost", SSHPort: 2222, Web: "http://localhost:8080"}, Width: 100, Height: 30, Tick: 20 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestRendererHonoursProfile(t *testing.T) {
 		var seen bytes.Buffer
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 			seen.Write(b)
-			return bytes.Contains(seen.Bytes(), []byte("--join"))
+			return bytes.Contains(seen.Bytes(), []byte("@localhost"))
 		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 		tm.Send(press("q"))
 		tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))

@@ -1,13 +1,15 @@
 package app
 
-// footerView is the last row: the run id and the exact ssh line that opens
-// the same run elsewhere, collapsing gracefully when narrow.
+// footerView is the last row: the run id, the one-word ssh line and the
+// web link that open the same run elsewhere, collapsing gracefully when
+// narrow (the ssh line goes last: it is the one people type).
 type footerView struct {
-	th        *theme
-	w         int
-	share, id string
-	text      string // styled, rebuilt only when width, id or theme change
-	valid     bool
+	th    *theme
+	w     int
+	share Share
+	id    string
+	text  string // styled, rebuilt only when width, id or theme change
+	valid bool
 }
 
 // SetSize sets the width; the footer is one row.
@@ -17,8 +19,8 @@ func (v *footerView) SetSize(w, _ int) {
 	}
 }
 
-// SetRun sets the ssh prefix and the run id shown.
-func (v *footerView) SetRun(share, id string) {
+// SetRun sets how the server is reached and the run id shown.
+func (v *footerView) SetRun(share Share, id string) {
 	if share != v.share || id != v.id {
 		v.share, v.id, v.valid = share, id, false
 	}
@@ -27,51 +29,63 @@ func (v *footerView) SetRun(share, id string) {
 // invalidate drops the cached text (theme change).
 func (v *footerView) invalidate() { v.valid = false }
 
-// joinLine is the exact command that opens the same run.
-func (v *footerView) joinLine() string {
-	if v.share == "" {
-		return "--join " + v.id
-	}
-	return v.share + " -- --join " + v.id
-}
+// footerSep separates the ssh line from the web link.
+const footerSep = " · "
 
-// View renders the footer row.
+// View renders the footer row: the first of these layouts that fits.
 func (v *footerView) View() string {
-	th := v.th
 	if v.valid {
 		return v.text
 	}
 	v.valid = true
+	th := v.th
+	join, web := v.share.SSHLine(v.id), v.share.WebLink(v.id)
+	const hint, label = "? help", "watch live: "
+	links := width(join)
+	if web != "" {
+		links += width(footerSep) + width(web)
+	}
+	runLabel := "run " + v.id + " · "
 	var b builder
-	join := v.joinLine()
-	hint := "? help"
-	runLabel := "run " + v.id
-	jw, hw := width(join), width(hint)
-	label := "watch live: "
+	writeLinks := func(withWeb bool) {
+		b.WriteString(join)
+		if withWeb && web != "" {
+			th.dim.write(&b, footerSep)
+			b.WriteString(web)
+		}
+	}
+	withHint := func(used int) {
+		spaces(&b, v.w-used-width(hint)-1)
+		th.dim.write(&b, hint)
+		b.WriteByte(' ')
+	}
 	switch {
-	case 1+width(runLabel)+3+len(label)+jw+2+hw+1 <= v.w:
+	case 1+width(runLabel)+len(label)+links+2+width(hint)+1 <= v.w:
 		b.WriteByte(' ')
 		th.dim.write(&b, "run ")
 		th.accent.write(&b, v.id)
 		th.dim.write(&b, " · "+label)
-		b.WriteString(join)
-		pad := v.w - (1 + width(runLabel) + 3 + len(label) + jw + hw + 1)
-		spaces(&b, pad)
-		th.dim.write(&b, hint)
-		b.WriteByte(' ')
-	case 1+len(label)+jw+2+hw+1 <= v.w:
+		writeLinks(true)
+		withHint(1 + width(runLabel) + len(label) + links)
+	case 1+len(label)+links+2+width(hint)+1 <= v.w:
 		b.WriteByte(' ')
 		th.dim.write(&b, label)
-		b.WriteString(join)
-		spaces(&b, v.w-(1+len(label)+jw+hw+1))
-		th.dim.write(&b, hint)
+		writeLinks(true)
+		withHint(1 + len(label) + links)
+	case 1+links <= v.w:
 		b.WriteByte(' ')
-	case 1+jw <= v.w:
+		writeLinks(true)
+	case 1+len(label)+width(join)+2+width(hint)+1 <= v.w:
 		b.WriteByte(' ')
-		b.WriteString(join)
+		th.dim.write(&b, label)
+		writeLinks(false)
+		withHint(1 + len(label) + width(join))
+	case 1+width(join) <= v.w:
+		b.WriteByte(' ')
+		writeLinks(false)
 	default:
 		// Too narrow for the whole line: the id is what matters.
-		s, _ := clipTail("--join "+v.id, v.w-1)
+		s, _ := clipTail(v.id, v.w-1)
 		b.WriteByte(' ')
 		b.WriteString(s)
 	}

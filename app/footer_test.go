@@ -7,36 +7,61 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-func TestFooterShowsTheExactJoinLine(t *testing.T) {
+func TestShareLines(t *testing.T) {
+	const id = "1AAAAAAAAAAAOgKi2oMRosI2T8w"
+	for _, tc := range []struct {
+		share    Share
+		ssh, web string
+	}{
+		{Share{}, "--join " + id, ""},
+		{Share{SSHHost: "demo.example.com", SSHPort: 22}, "ssh " + id + "@demo.example.com", ""},
+		{Share{SSHHost: "demo.example.com"}, "ssh " + id + "@demo.example.com", ""},
+		{Share{SSHHost: "localhost", SSHPort: 2222, Web: "http://localhost:8080"},
+			"ssh -p 2222 " + id + "@localhost", "http://localhost:8080/r/" + id},
+	} {
+		if got := tc.share.SSHLine(id); got != tc.ssh {
+			t.Errorf("%+v: ssh line %q, want %q", tc.share, got, tc.ssh)
+		}
+		if got := tc.share.WebLink(id); got != tc.web {
+			t.Errorf("%+v: web link %q, want %q", tc.share, got, tc.web)
+		}
+	}
+}
+
+func TestFooterShowsTheExactJoinLines(t *testing.T) {
 	th := newTheme(true, 0)
-	share, id := "ssh -t overfit.example.com -p 2222", "1AAAAAAAAAAAOgKi2oMRosI2T8w"
-	join := share + " -- --join " + id
-	for w := 10; w <= 300; w++ {
-		v := footerView{th: &th}
-		v.SetSize(w, 1)
-		v.SetRun(share, id)
-		out := v.View()
-		plain := ansi.Strip(out)
-		if ansi.StringWidth(out) > w {
-			t.Fatalf("width %d: footer is %d wide", w, ansi.StringWidth(out))
-		}
-		switch {
-		case w >= len(join)+1:
-			if !strings.Contains(plain, join) {
-				t.Fatalf("width %d: footer %q lacks the exact line %q", w, plain, join)
+	id := "1AAAAAAAAAAAOgKi2oMRosI2T8w"
+	for _, share := range []Share{
+		{SSHHost: "overfit.example.com", SSHPort: 2222},
+		{SSHHost: "overfit.example.com", SSHPort: 2222, Web: "https://overfit.example.com"},
+	} {
+		join, web := share.SSHLine(id), share.WebLink(id)
+		for w := 10; w <= 300; w++ {
+			v := footerView{th: &th}
+			v.SetSize(w, 1)
+			v.SetRun(share, id)
+			out := v.View()
+			plain := ansi.Strip(out)
+			if ansi.StringWidth(out) > w {
+				t.Fatalf("width %d: footer is %d wide", w, ansi.StringWidth(out))
 			}
-		case w >= len("--join ")+len(id)+1:
-			if !strings.Contains(plain, "--join "+id) {
-				t.Fatalf("width %d: footer %q lacks the run id", w, plain)
+			switch {
+			case web != "" && w >= len(join)+len(" · ")+len(web)+1:
+				if !strings.Contains(plain, join) || !strings.Contains(plain, web) {
+					t.Fatalf("width %d: footer %q lacks the exact lines %q and %q", w, plain, join, web)
+				}
+			case w >= len(join)+1:
+				if !strings.Contains(plain, join) {
+					t.Fatalf("width %d: footer %q lacks the exact line %q", w, plain, join)
+				}
+			default:
+				if !strings.Contains(plain, id[:min(len(id), w-2)]) {
+					t.Fatalf("width %d: footer %q lost the run id", w, plain)
+				}
 			}
-		default:
-			if !strings.Contains(plain, "--join") {
-				t.Fatalf("width %d: footer %q lost the join option", w, plain)
+			if w >= 300 && !strings.Contains(plain, "run "+id) {
+				t.Fatalf("width %d: footer %q lacks the run id label", w, plain)
 			}
-		}
-		full := 1 + len("run "+id) + 3 + len("watch live: ") + len(join) + 2 + len("? help") + 1
-		if w >= full && !strings.Contains(plain, "run "+id) {
-			t.Fatalf("width %d: footer %q lacks the run id label", w, plain)
 		}
 	}
 }

@@ -25,7 +25,7 @@ func testOptions(seed uint64) sim.Options {
 // testStart, as a fresh session would.
 func newTestModel(t testing.TB, o sim.Options, w, h int) *Model {
 	t.Helper()
-	m, err := New(Config{Options: o, Share: "ssh -t localhost -p 2222", Width: w, Height: h})
+	m, err := New(Config{Options: o, Share: Share{SSHHost: "localhost", SSHPort: 2222, Web: "http://localhost:8080"}, Width: w, Height: h})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

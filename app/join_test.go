@@ -17,7 +17,7 @@ func joinedModel(t *testing.T, id string) *Model {
 	if err != nil {
 		t.Fatalf("ParseRunID(%q): %v", id, err)
 	}
-	m, err := New(Config{Options: o, Share: "ssh -t localhost -p 2222", Width: 120, Height: 40})
+	m, err := New(Config{Options: o, Share: Share{SSHHost: "localhost", SSHPort: 2222, Web: "http://localhost:8080"}, Width: 120, Height: 40})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

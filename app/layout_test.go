@@ -149,7 +149,7 @@ func TestDashboardRegions(t *testing.T) {
 	m := modelAt(t, 1, sim.PhaseTrain, 120, 40)
 	f := plainFrame(m)
 	run := m.snap.Run
-	for _, want := range []string{run.Name, run.Model.Name, "TRAIN", "INIT", "SUMMARY", "metrics", "loss", "GPUs", "--join " + m.RunID(), "elapsed", "ETA"} {
+	for _, want := range []string{run.Name, run.Model.Name, "TRAIN", "INIT", "SUMMARY", "metrics", "loss", "GPUs", m.RunID() + "@localhost", "elapsed", "ETA"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("120x40 training frame lacks %q", want)
 		}

@@ -14,7 +14,7 @@ import (
 func benchLive(b *testing.B, o sim.Options, age time.Duration) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	o.Start = now.Add(-age)
-	m, err := New(Config{Options: o, Share: "ssh -t localhost -p 2222", Width: 120, Height: 40})
+	m, err := New(Config{Options: o, Share: Share{SSHHost: "localhost", SSHPort: 2222, Web: "http://localhost:8080"}, Width: 120, Height: 40})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func BenchmarkJoin(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				m, err := New(Config{Options: o, Share: "ssh -t localhost -p 2222", Width: 120, Height: 40})
+				m, err := New(Config{Options: o, Share: Share{SSHHost: "localhost", SSHPort: 2222, Web: "http://localhost:8080"}, Width: 120, Height: 40})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -175,11 +175,11 @@ func TestPlainToggle(t *testing.T) {
 		advance(m, 20*time.Second)
 		m.Update(press(k))
 		f := plainFrame(m)
-		if !m.plain || strings.Contains(f, "╭") || strings.Contains(f, "overfit") || strings.Contains(f, "--join") {
+		if !m.plain || strings.Contains(f, "╭") || strings.Contains(f, "overfit") || strings.Contains(f, "@localhost") {
 			t.Fatalf("%s: plain mode shows more than log and bars:\n%s", k, f)
 		}
 		m.Update(press(k))
-		if m.plain || !strings.Contains(plainFrame(m), "--join") {
+		if m.plain || !strings.Contains(plainFrame(m), "@localhost") {
 			t.Fatalf("%s: second press did not restore the dashboard", k)
 		}
 	}

@@ -116,7 +116,7 @@ func roundTwo(t *testing.T, ts *testServer, an abuseNet, connsBefore int64, atta
 	attack("n key flood", func(t *testing.T) {
 		c, _ := an.dial(t, "127.0.0.21")
 		s := openScreen(t, c, 200, 50, "--seed 7")
-		s.waitFor("the dashboard", func(txt string) bool { return strings.Contains(txt, "--join ") })
+		s.waitFor("the dashboard", func(txt string) bool { return strings.Contains(txt, "@localhost") })
 		begun := time.Now()
 		const presses = 1600
 		for i := 0; i < presses; i += 8 {
@@ -124,7 +124,7 @@ func roundTwo(t *testing.T, ts *testServer, an abuseNet, connsBefore int64, atta
 			time.Sleep(10 * time.Millisecond) // ~800 presses a second, as measured
 		}
 		flood := time.Since(begun)
-		idRE := regexp.MustCompile(`--join (\S+)`)
+		idRE := regexp.MustCompile(`ssh -p \d+ (\S+)@`)
 		var id string
 		time.Sleep(time.Second) // let the last presses land
 		s.waitFor("a run id", func(txt string) bool {

@@ -26,6 +26,8 @@ type Config struct {
 	// ProxyFrom lists the load balancers (IPs or CIDRs, comma-separated)
 	// whose connections start with a PROXY protocol header; empty = off.
 	ProxyFrom string
+	// Web is the browser viewer's listener (see webconfig.go).
+	Web WebConfig
 
 	Limits Limits
 }
@@ -60,6 +62,7 @@ func defaultConfig() Config {
 		Listen:    ":2222",
 		DataDir:   "./.overfit",
 		LogFormat: "text",
+		Web:       WebConfig{Listen: defaultHTTPListen},
 		Limits: Limits{
 			MaxSessions:       3000,
 			MaxSessionsPerIP:  20,
@@ -107,6 +110,7 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 	fs.StringVar(&cfg.AuthorizedKeys, "authorized-keys", "", "authorized_keys file: only these keys may connect (empty = open to all)")
 	fs.StringVar(&cfg.ProxyFrom, "proxy-protocol-from", "", "comma-separated IPs/CIDRs of load balancers that send a PROXY protocol (v1/v2) header; only they may set the client address (empty = off)")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
+	addWebFlags(fs, &cfg.Web)
 	fs.IntVar(&l.MaxSessions, "max-sessions", l.MaxSessions, "live sessions in all; more get \"server busy\" (0 = no limit)")
 	fs.IntVar(&l.MaxSessionsPerIP, "max-sessions-per-ip", l.MaxSessionsPerIP, "live sessions per client address (0 = no limit)")
 	fs.IntVar(&l.MaxChannels, "max-channels", l.MaxChannels, "session channels open at once on one connection (0 = no limit)")
@@ -158,6 +162,9 @@ func parseServeFlags(args []string, getenv func(string) string, out io.Writer) (
 func (c Config) validate() error {
 	l := c.Limits
 	if _, err := proxyPolicy(c.ProxyFrom); err != nil {
+		return err
+	}
+	if err := c.Web.validate(); err != nil {
 		return err
 	}
 	switch {
@@ -225,7 +232,7 @@ Server flags (each also read from the environment variable shown; flags win):
 		def := f.DefValue
 		if def == "" || def == "0" || def == "0s" {
 			def = "off"
-			if f.Name == "host-key" || f.Name == "public-addr" {
+			if f.Name == "host-key" || f.Name == "public-addr" || f.Name == "public-url" {
 				def = "see above"
 			}
 		}
@@ -233,6 +240,8 @@ Server flags (each also read from the environment variable shown; flags win):
 	})
 	fmt.Fprint(w, `
 Visitors connect with:  ssh -p 2222 HOST        (add -T to stream the plain log)
+or open the web viewer:  http://HOST:8080/
+Watch a run together:   ssh -p 2222 RUN-ID@HOST   or   http://HOST:8080/r/RUN-ID
 Session options go after --:  ssh -t -p 2222 HOST -- --seed 42 --model llama-3-70b --speed 4
 List them with:  ssh -p 2222 HOST -- --help   or   overfit play --help
 `)
@@ -241,9 +250,11 @@ List them with:  ssh -p 2222 HOST -- --help   or   overfit play --help
 // flagKind names the kind of value a flag takes, for usage lines.
 func flagKind(f *flag.Flag) string {
 	switch f.Name {
-	case "listen", "metrics-listen":
+	case "listen", "metrics-listen", "http-listen":
 		return "HOST:PORT"
-	case "proxy-protocol-from":
+	case "public-url":
+		return "URL"
+	case "proxy-protocol-from", "trusted-proxies":
 		return "CIDR,..."
 	case "public-addr":
 		return "HOST[:PORT]"

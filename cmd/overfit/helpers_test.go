@@ -68,6 +68,7 @@ func testConfig(t *testing.T) Config {
 	cfg.DataDir = t.TempDir()
 	cfg.Limits.ShutdownTimeout = 5 * time.Second
 	cfg.Limits.ConnRatePerIP = 0 // every test connects from 127.0.0.1
+	cfg.Web.Listen = ""          // web tests open their own (webListen)
 	return cfg
 }
 

@@ -26,7 +26,7 @@ func newMetrics(s *Server) *metrics {
 		reg: prometheus.NewRegistry(),
 		sessions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "overfit_sessions_total",
-			Help: "Sessions started, by mode (tui, stream, options: --help or bad options).",
+			Help: "Sessions started, by mode (tui, stream, web: a browser, options: --help or bad options).",
 		}, []string{"mode"}),
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "overfit_rejections_total",

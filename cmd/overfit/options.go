@@ -39,6 +39,7 @@ const sessionUsage = `overfit session options (after "--" on the ssh command lin
                      by default only real architectures are drawn
   --plain            start in plain mode: only the log and progress bars
   --join RUN-ID      watch the run with that id live, as shown in another session's footer
+                     (or connect as the run id: ssh -p 2222 RUN-ID@HOST)
   --help             show this help
 Keys while watching: press ? for help, q to quit.
 Examples:

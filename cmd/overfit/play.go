@@ -55,7 +55,7 @@ func play(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	model, err := app.New(app.Config{
 		Options: opts.Options,
 		Plain:   opts.Plain,
-		Share:   shareCommand(getenv(envName("public-addr")), nil),
+		Share:   playShare(getenv),
 		Width:   w,
 		Height:  h,
 	})

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,14 +53,14 @@ type Server struct {
 	clock     func() time.Time // a session's start; tests pin it to compare runs
 	// newModel builds a PTY session's UI: app.New; tests wrap it.
 	newModel func(app.Config) (frameModel, error)
-	share    string // "ssh -t HOST -p PORT", the join line's prefix; set by Serve
+	share    app.Share // how visitors reach this server, for footers; set by Serve
 
 	conns    atomic.Int64 // open connections, past the rate limit
 	draining atomic.Bool  // a stop was asked for: /healthz says 503 (see drain)
 
 	mu       sync.Mutex
 	closing  bool
-	sessions map[*session]struct{}
+	sessions map[liveSession]struct{}
 	running  sync.WaitGroup // one per registered session
 }
 
@@ -85,7 +84,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		seed:      randomSeed,
 		clock:     time.Now,
 		newModel:  func(c app.Config) (frameModel, error) { return app.New(c) },
-		sessions:  map[*session]struct{}{},
+		sessions:  map[liveSession]struct{}{},
 	}
 	s.met = newMetrics(s)
 	// Joins count their jumps; set here, not in tui.go, since newModel is
@@ -206,18 +205,24 @@ func (s *Server) Listen() (net.Listener, error) {
 // to the shutdown timeout for them to end, closes what is left and returns
 // nil. It returns an error only when the listener fails.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	s.share = shareCommand(s.cfg.PublicAddr, ln.Addr())
+	s.share = sshShare(s.cfg.PublicAddr, ln.Addr())
 	stopHTTP, err := s.startHTTP()
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer stopHTTP()
+	stopWeb, err := s.startWeb()
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopWeb()
 	if ln, err = withProxyProtocol(ln, s.cfg.ProxyFrom, s.cfg.Limits.HandshakeTimeout); err != nil {
 		_ = ln.Close()
 		return err
 	}
-	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.cfg.HostKeyPath(), "join", s.share)
+	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.cfg.HostKeyPath(), "join", s.share.SSHLine("<run-id>"), "web", s.share.WebLink("<run-id>"))
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
 	select {
@@ -241,7 +246,7 @@ func (s *Server) shutdown(ln net.Listener) {
 	s.limits.close()
 	s.mu.Lock()
 	s.closing = true
-	live := make([]*session, 0, len(s.sessions))
+	live := make([]liveSession, 0, len(s.sessions))
 	for ss := range s.sessions {
 		live = append(live, ss)
 	}
@@ -271,15 +276,22 @@ func (s *Server) shutdown(ln net.Listener) {
 	}
 }
 
+// liveSession is a running session, over SSH or the web, that the server
+// can end.
+type liveSession interface {
+	stop(cause error)
+	limitKey() string // the client's key for per-address limits (see clientKey)
+}
+
 // register admits a session under the limits. Each nil return is paired
 // with one unregister.
-func (s *Server) register(ss *session) error {
+func (s *Server) register(ss liveSession) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return errShuttingDown
 	}
-	if err := s.limits.acquire(ss.key); err != nil {
+	if err := s.limits.acquire(ss.limitKey()); err != nil {
 		return err
 	}
 	s.sessions[ss] = struct{}{}
@@ -290,13 +302,16 @@ func (s *Server) register(ss *session) error {
 // unregisterOnce releases what register took for ss, the first time it
 // is called (the session's end, or its deadline's last resort).
 func (s *Server) unregisterOnce(ss *session) {
-	ss.release.Do(func() {
-		s.mu.Lock()
-		delete(s.sessions, ss)
-		s.mu.Unlock()
-		s.limits.release(ss.key)
-		s.running.Done()
-	})
+	ss.release.Do(func() { s.unregister(ss) })
+}
+
+// unregister releases what register took for ss; once per registration.
+func (s *Server) unregister(ss liveSession) {
+	s.mu.Lock()
+	delete(s.sessions, ss)
+	s.mu.Unlock()
+	s.limits.release(ss.limitKey())
+	s.running.Done()
 }
 
 // waitTimeout waits for wg up to d and reports whether it finished.
@@ -311,25 +326,6 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	case <-t.C:
 		return false
 	}
-}
-
-// shareCommand is the ssh command line a visitor types to reach this server.
-func shareCommand(public string, listen net.Addr) string {
-	host, port := "localhost", "2222"
-	if ta, ok := listen.(*net.TCPAddr); ok {
-		port = strconv.Itoa(ta.Port)
-	}
-	if public != "" {
-		if h, p, err := net.SplitHostPort(public); err == nil {
-			host, port = h, p
-		} else {
-			host, port = public, "22"
-		}
-	}
-	if port == "22" {
-		return "ssh -t " + host
-	}
-	return "ssh -t " + host + " -p " + port
 }
 
 // refuseChannel rejects a channel type we do not serve, with a reason the

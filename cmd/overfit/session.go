@@ -369,7 +369,7 @@ func (ss *session) run(command string) (int, string) {
 		ss.errorLine(fmt.Sprintf("overfit: cannot parse options %q: %v (see --help)", truncate(command, 80), err))
 		return 2, ""
 	}
-	opts, err := parseSessionOptions(args, ss.start, ss.srv.seed)
+	opts, err := parseSessionOptions(userJoinArgs(ss.user, args), ss.start, ss.srv.seed)
 	if errors.Is(err, errHelp) {
 		_, _ = ss.stdout(pty).Write([]byte(sessionUsage))
 		return 0, ""
@@ -435,6 +435,9 @@ func (ss *session) exit(code int) {
 func (ss *session) stop(cause error) {
 	ss.cancel(cause)
 }
+
+// limitKey is the client's key for per-address limits.
+func (ss *session) limitKey() string { return ss.key }
 
 // notice returns the goodbye the session should show, if the server ended it.
 func (ss *session) notice() (*endNotice, bool) {

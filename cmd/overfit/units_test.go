@@ -341,19 +341,20 @@ func TestHostKeyErrors(t *testing.T) {
 	}
 }
 
-func TestShareCommand(t *testing.T) {
+func TestSSHShare(t *testing.T) {
 	addr := &net.TCPAddr{IP: net.IPv4zero, Port: 2222}
+	const id = "1AAAAAAAAAAAOgKi2oMRosI2T8w"
 	for _, tc := range []struct {
 		public string
 		want   string
 	}{
-		{"", "ssh -t localhost -p 2222"},
-		{"demo.example.com", "ssh -t demo.example.com"},
-		{"demo.example.com:22", "ssh -t demo.example.com"},
-		{"demo.example.com:2022", "ssh -t demo.example.com -p 2022"},
+		{"", "ssh -p 2222 " + id + "@localhost"},
+		{"demo.example.com", "ssh " + id + "@demo.example.com"},
+		{"demo.example.com:22", "ssh " + id + "@demo.example.com"},
+		{"demo.example.com:2022", "ssh -p 2022 " + id + "@demo.example.com"},
 	} {
-		if got := shareCommand(tc.public, addr); got != tc.want {
-			t.Errorf("shareCommand(%q) = %q, want %q", tc.public, got, tc.want)
+		if got := sshShare(tc.public, addr).SSHLine(id); got != tc.want {
+			t.Errorf("sshShare(%q) = %q, want %q", tc.public, got, tc.want)
 		}
 	}
 }
