@@ -42,6 +42,8 @@ type Config struct {
 	Args string
 	// User is the SSH user name.
 	User string
+	// Web opens browser sessions: a WebSocket to the web viewer at Addr.
+	Web bool
 	// PID, when non-zero, is the server process sampled through /proc.
 	PID int
 	// MetricsURL, when set, is a Prometheus endpoint sampled instead of /proc.
@@ -70,6 +72,7 @@ func parseConfig(ctx context.Context, args []string, errOut io.Writer) (Config, 
 	fs.StringVar(&size, "size", "120x40", "PTY size `WxH` requested by every client")
 	fs.StringVar(&c.Args, "args", "", "session options sent as the SSH command, e.g. \"--seed 42 --speed 4\"")
 	fs.StringVar(&c.User, "user", "load", "SSH user name")
+	fs.BoolVar(&c.Web, "web", false, "open web viewer sessions (a WebSocket to -addr, the server's --http-listen) instead of SSH ones; -args is ignored")
 	fs.IntVar(&c.PID, "pid", 0, "server PID: sample CPU (utime+stime) and VmRSS from /proc")
 	fs.StringVar(&c.MetricsURL, "metrics-url", "", "Prometheus endpoint of the server (alternative to -pid)")
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "bound on connect+handshake+shell and on the wait for the first frame")

@@ -137,6 +137,7 @@ func (r *runner) params() (*sessionParams, error) {
 		args:     r.cfg.Args,
 		timeout:  r.cfg.Timeout,
 		frameGap: r.cfg.FrameGap,
+		web:      r.cfg.Web,
 		clock:    r.clock,
 		ssh: &ssh.ClientConfig{
 			User: r.cfg.User,

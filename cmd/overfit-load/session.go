@@ -29,6 +29,7 @@ type sessionParams struct {
 	args     string
 	timeout  time.Duration
 	frameGap time.Duration
+	web      bool // a browser session over WebSocket instead of SSH
 	ssh      *ssh.ClientConfig
 	clock    *clock
 }
@@ -71,6 +72,10 @@ func newSession(p *sessionParams) *session {
 func (s *session) run(ctx context.Context) {
 	c := s.p.clock
 	s.connectStart.Store(int64(c.now()))
+	if s.p.web {
+		s.runWeb(ctx)
+		return
+	}
 	d := net.Dialer{Timeout: s.p.timeout}
 	conn, err := d.DialContext(ctx, "tcp", s.p.addr)
 	if err != nil {
