@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -298,4 +299,48 @@ func TestLinkPreviewTagsAndImage(t *testing.T) {
 	if resp, _ := httpGet(t, base+"/r/not-an-id.png"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("a bad id's image: %d, want 404", resp.StatusCode)
 	}
+}
+
+// TestStalledBrowserIsDropped: a browser that stops reading while it keeps
+// sending (resizes, each a full redraw) is dropped after the stall
+// timeout, like a stalled SSH client, and its slot is freed.
+func TestStalledBrowserIsDropped(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.StallTimeout = time.Second
+	ts, base := startWebServer(t, cfg)
+	// The kernel takes a few MB into the socket buffers (loopback send
+	// buffers grow to 4 MiB) before a write blocks; full redraws at 20
+	// frames a second get there in 10–20 s.
+	const budget = 60 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	// Never read: the server's writes pile up in the socket buffers.
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws?cols=300&rows=100", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow() //nolint:errcheck
+	eventually(t, "the session to start", func() bool { return ts.srv.limits.live() == 1 })
+	begun := time.Now()
+	for i := 0; ts.srv.limits.live() > 0; i++ {
+		if time.Since(begun) > budget {
+			t.Fatalf("a browser that stopped reading still holds its session after %v", budget)
+		}
+		size := []byte(`{"cols":300,"rows":100}`)
+		if i%2 == 1 {
+			size = []byte(`{"cols":299,"rows":99}`)
+		}
+		wctx, done := context.WithTimeout(ctx, time.Second)
+		err := conn.Write(wctx, websocket.MessageText, size)
+		done()
+		if err != nil {
+			break // the server closed the connection: dropped
+		}
+		time.Sleep(20 * time.Millisecond) // pacing the resizes, not synchronization
+	}
+	eventually(t, "the stalled session to be unregistered", func() bool { return ts.srv.limits.live() == 0 })
+	eventually(t, "the stall to be logged", func() bool {
+		return strings.Contains(ts.logs.String(), `reason="client stopped reading"`)
+	})
+	t.Logf("dropped %v after the first resize", time.Since(begun).Round(time.Millisecond))
 }
