@@ -185,7 +185,7 @@ func startBalancerRig(t *testing.T, n int, extra ...string) *balancerRig {
 			name: fmt.Sprintf("r%d", i+1), bin: bin, ssh: freeAddr(t), metrics: freeAddr(t), log: &syncBuffer{},
 		}
 		r.args = append([]string{
-			"--listen", r.ssh, "--metrics-listen", r.metrics,
+			"--listen", r.ssh, "--metrics-listen", r.metrics, "--http-listen", "",
 			"--data-dir", filepath.Join(dir, r.name), "--host-key", keyPath,
 			"--public-addr", rig.addr, "--log-format", "json",
 			// HAProxy connects from 127.0.0.1; only it may name the client.

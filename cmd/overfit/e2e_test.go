@@ -279,7 +279,7 @@ func TestHostKeyPersistsAndIsNeverReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr syncBuffer
-	code := run([]string{"--listen", "127.0.0.1:0", "--data-dir", dir}, func(string) string { return "" }, nil, &stdout, &stderr)
+	code := run([]string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", dir}, func(string) string { return "" }, nil, &stdout, &stderr)
 	if code != 1 {
 		t.Fatalf("corrupt key: exit %d, want 1", code)
 	}

@@ -136,7 +136,7 @@ func joinScreenOn(t *testing.T, c *gossh.Client, id, run string) *screen {
 	if n := logRows(txt); n < 10 {
 		t.Fatalf("a joined viewer's log shows %d lines, want the recent history; screen:\n%s", n, txt)
 	}
-	if !strings.Contains(txt, id+"@localhost") {
+	if !strings.Contains(txt, " "+id+"@") {
 		t.Fatalf("the footer does not offer the same id %s; screen:\n%s", id, txt)
 	}
 	return s

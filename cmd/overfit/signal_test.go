@@ -13,7 +13,7 @@ import (
 func TestSIGTERMEndsSessionsWithGoodbye(t *testing.T) {
 	var stdout, stderr syncBuffer
 	exited := make(chan int, 1)
-	args := []string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--shutdown-timeout", "5s"}
+	args := []string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", t.TempDir(), "--shutdown-timeout", "5s"}
 	go func() { exited <- run(args, func(string) string { return "" }, nil, &stdout, &stderr) }()
 
 	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)

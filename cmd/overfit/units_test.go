@@ -168,15 +168,19 @@ func TestRunExitStatuses(t *testing.T) {
 		{[]string{"--stall-timeout", "soon"}, nil, 2, "--stall-timeout"},
 		{[]string{"--log-format", "xml"}, nil, 2, "--log-format"},
 		{[]string{"--proxy-protocol-from", "not-a-cidr"}, nil, 2, "--proxy-protocol-from"},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,nope"}, nil, 2, "--trusted-proxies"},
+		{[]string{"--public-url", "ftp://x"}, nil, 2, "--public-url"},
+		{[]string{"--http-listen", "8080"}, nil, 2, "--http-listen"},
 		{nil, map[string]string{"OVERFIT_MAX_SESSIONS": "lots"}, 2, "OVERFIT_MAX_SESSIONS"},
 		{nil, map[string]string{"OVERFIT_HANDSHAKE_TIMEOUT": "-5s"}, 2, "must not be negative"},
 		// Faults at startup.
 		{[]string{"--listen", "127.0.0.1:99999", "--data-dir", t.TempDir()}, nil, 1, "listen on 127.0.0.1:99999"},
 		{[]string{"--listen", busy.Addr().String(), "--data-dir", t.TempDir()}, nil, 1, "address already in use"},
-		{[]string{"--listen", "127.0.0.1:0", "--metrics-listen", busy.Addr().String(), "--data-dir", t.TempDir()}, nil, 1, "--metrics-listen"},
-		{[]string{"--listen", "127.0.0.1:0", "--data-dir", filepath.Join(notADir, "data")}, nil, 1, "--data-dir"},
-		{[]string{"--listen", "127.0.0.1:0", "--data-dir", unreadable}, nil, 1, "read host key"},
-		{[]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--authorized-keys", filepath.Join(notADir, "keys")}, nil, 1, "--authorized-keys"},
+		{[]string{"--listen", "127.0.0.1:0", "--http-listen", "", "--metrics-listen", busy.Addr().String(), "--data-dir", t.TempDir()}, nil, 1, "--metrics-listen"},
+		{[]string{"--listen", "127.0.0.1:0", "--http-listen", busy.Addr().String(), "--data-dir", t.TempDir()}, nil, 1, "--http-listen"},
+		{[]string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", filepath.Join(notADir, "data")}, nil, 1, "--data-dir"},
+		{[]string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", unreadable}, nil, 1, "read host key"},
+		{[]string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", t.TempDir(), "--authorized-keys", filepath.Join(notADir, "keys")}, nil, 1, "--authorized-keys"},
 	} {
 		var out, errOut bytes.Buffer
 		getenv := func(k string) string { return tc.env[k] }
