@@ -187,6 +187,19 @@ func checkManifest(t reporter, m *manifest, want expect) {
 	if ports["ssh"] != sshPort || ports["metrics"] != metricsPort {
 		fail("container ports %v, want ssh %d and metrics %d as OVERFIT_LISTEN / OVERFIT_METRICS_LISTEN say", ports, sshPort, metricsPort)
 	}
+	// The web viewer: declared exactly when it listens (the default would
+	// bind :8080 unseen, so the variable must be there either way).
+	webListen, ok := env["OVERFIT_HTTP_LISTEN"]
+	if !ok {
+		fail("OVERFIT_HTTP_LISTEN unset: overfit would serve the web viewer on :8080 undeclared")
+	}
+	var webPort int32
+	if webListen != "" {
+		webPort = listenPort(t, env, "OVERFIT_HTTP_LISTEN")
+	}
+	if ports["web"] != webPort {
+		fail("container port web %d, want %d as OVERFIT_HTTP_LISTEN %q says", ports["web"], webPort, webListen)
+	}
 
 	// Probes: /healthz on the metrics port.
 	for name, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
@@ -359,8 +372,24 @@ func checkServices(t reporter, m *manifest, env, podLabels map[string]string, ss
 		t.Fatalf("%s: want one LoadBalancer and one ClusterIP (metrics) Service", m.source)
 	}
 	named := map[string]int32{"ssh": sshPort, "metrics": metricsPort}
-	if len(lb.Spec.Ports) != 1 || resolvePort(lb.Spec.Ports[0].TargetPort, named) != sshPort {
-		t.Errorf("%s: the LoadBalancer must expose the SSH port only, got %+v", m.source, lb.Spec.Ports)
+	if env["OVERFIT_HTTP_LISTEN"] != "" {
+		named["web"] = listenPort(t, env, "OVERFIT_HTTP_LISTEN")
+	}
+	_, proxiedLB := env["OVERFIT_PROXY_PROTOCOL_FROM"]
+	want := []int32{sshPort}
+	if web, ok := named["web"]; ok && !proxiedLB {
+		// The web listener reads no PROXY header: exposed only when the
+		// balancer keeps addresses without one.
+		want = append(want, web)
+	}
+	if len(lb.Spec.Ports) != len(want) {
+		t.Errorf("%s: the LoadBalancer must expose %v (SSH, and the web viewer without PROXY protocol), got %+v", m.source, want, lb.Spec.Ports)
+	} else {
+		for i, p := range lb.Spec.Ports {
+			if resolvePort(p.TargetPort, named) != want[i] {
+				t.Errorf("%s: the LoadBalancer must expose %v, got %+v", m.source, want, lb.Spec.Ports)
+			}
+		}
 	}
 	for _, p := range lb.Spec.Ports {
 		if resolvePort(p.TargetPort, named) == metricsPort {
