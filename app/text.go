@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/overfit/overfit/app/screen"
 )
 
 // builder appends styled text. Unlike strings.Builder it keeps its buffer
@@ -86,27 +88,12 @@ func sanitize(s string) string {
 	return string(b)
 }
 
-// narrowRune reports whether r is certainly one cell and stands alone as a
-// grapheme: Latin-1 and the punctuation, arrows, box drawing, block and
-// geometric glyphs logs and bars use. Anything else (combining marks, wide
-// East-Asian text, emoji, zero-width joiners) takes the full Unicode path.
-func narrowRune(r rune) bool {
-	switch {
-	case r >= 0x20 && r < 0x7f, r >= 0xa0 && r < 0x300:
-		return true
-	case r >= 0x2010 && r <= 0x2027, r >= 0x2030 && r <= 0x205e:
-		return true
-	case r >= 0x2190 && r <= 0x21ff, r >= 0x2500 && r <= 0x25ff:
-		return true
-	}
-	return false
-}
-
-// simpleWidth returns the width of s when every rune is a narrowRune.
+// simpleWidth returns the width of s when every rune is one cell
+// (screen.NarrowRune: the renderer's fast path agrees on what that means).
 func simpleWidth(s string) (int, bool) {
 	n := 0
 	for _, r := range s {
-		if !narrowRune(r) {
+		if !screen.NarrowRune(r) {
 			return 0, false
 		}
 		n++

@@ -29,23 +29,18 @@ func (r *Renderer) parse(text string, p int32) int32 {
 	x, last := 0, -1 // last: the cell a zero-width mark joins
 	pen := int(p)
 	for i := 0; i < len(text); {
-		if c := text[i]; c >= 0x20 && c < 0x7f {
-			if x < w {
-				line[x] = packCell(uint32(c), pen, 1)
-				last = x
-			} else {
-				last = -1
-			}
-			x++
-			i++
-			continue
-		}
 		if n := sgrLen(text[i:]); n > 0 {
 			pen = r.applySGR(pen, text[i:i+n])
 			i += n
 			continue
 		}
-		if ru, n := utf8.DecodeRuneInString(text[i:]); narrowRune(ru) && !markNext(text[i+n:]) {
+		// One-cell characters (printable ASCII first of all) take the fast
+		// path: no grapheme clustering needed.
+		ru, n := rune(text[i]), 1
+		if ru >= utf8.RuneSelf {
+			ru, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if NarrowRune(ru) && !markNext(text[i+n:]) {
 			if x < w {
 				line[x] = packCell(uint32(ru), pen, 1)
 				last = x
@@ -185,12 +180,14 @@ func sgrLen(s string) int {
 	return 0
 }
 
-// narrowRune reports whether r is one cell under every width method and
-// stands alone as a grapheme: Latin-1 and the punctuation, arrows, box
-// drawing, block and geometric glyphs that logs, bars and boxes use.
-func narrowRune(r rune) bool {
+// NarrowRune reports whether r is one cell under every width method and
+// stands alone as a grapheme: printable ASCII, Latin-1, and the
+// punctuation, arrows, box drawing, block and geometric glyphs that logs,
+// bars and boxes use. Anything else (combining marks, wide East-Asian text,
+// emoji, zero-width joiners) needs full grapheme clustering.
+func NarrowRune(r rune) bool {
 	switch {
-	case r >= 0xa0 && r < 0x300:
+	case r >= 0x20 && r < 0x7f, r >= 0xa0 && r < 0x300:
 		return true
 	case r >= 0x2010 && r <= 0x2027, r >= 0x2030 && r <= 0x205e:
 		return true
@@ -207,5 +204,5 @@ func markNext(s string) bool {
 		return false
 	}
 	ru, _ := utf8.DecodeRuneInString(s)
-	return !narrowRune(ru)
+	return !NarrowRune(ru)
 }
