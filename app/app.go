@@ -198,6 +198,13 @@ func (m *Model) tickNowCmd() tea.Cmd {
 	return func() tea.Msg { return tickMsg{at: time.Now(), gen: gen} }
 }
 
+// TickAt is a tick of the model's clock at wall time at: applied with
+// Update, it puts the model where its run is at that instant, as the first
+// tick of a session does. Programs never need it (Init starts the clock);
+// it lets a caller without a program and without the wall clock, such as
+// the README's pictures, show a run at a chosen moment, reproducibly.
+func (m *Model) TickAt(at time.Time) tea.Msg { return tickMsg{at: at, gen: m.gen} }
+
 // tickCmd schedules the next tick of the current loop on the run's tick
 // grid: instants Start + k×tick. Every viewer of one run id, on any
 // replica, then samples the run at the same moments and their screens

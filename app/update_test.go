@@ -353,3 +353,28 @@ func TestScreenChangesTwiceASecond(t *testing.T) {
 		t.Fatalf("panels refreshed %d times in %d s", panelRefreshes, secs)
 	}
 }
+
+// TestTickAtShowsTheRunAtThatMoment: a tick at a chosen wall time puts a
+// fresh model where its run is then, the same for two models and
+// different from another moment — what the README's pictures rely on.
+func TestTickAtShowsTheRunAtThatMoment(t *testing.T) {
+	o := testOptions(goldenSeed)
+	at := func(d time.Duration) string {
+		m, err := New(Config{Options: o, Width: 120, Height: 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Update(m.TickAt(o.Start.Add(d)))
+		if got := m.stream.Now(); got != d {
+			t.Fatalf("after TickAt(start+%v) the run is at %v", d, got)
+		}
+		return frame(m)
+	}
+	a, b, c := at(3*time.Minute), at(3*time.Minute), at(4*time.Minute)
+	if a != b {
+		t.Error("two models ticked at the same moment show different frames")
+	}
+	if a == c {
+		t.Error("models ticked a minute apart show the same frame")
+	}
+}
