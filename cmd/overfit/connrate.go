@@ -11,17 +11,12 @@ type connRate struct {
 	perMinute int
 
 	mu        sync.Mutex
-	buckets   map[string]*rateBucket
+	buckets   map[string]*tokenBucket
 	lastSweep time.Time
 }
 
-type rateBucket struct {
-	tokens float64
-	last   time.Time
-}
-
 func newConnRate(perMinute int) *connRate {
-	return &connRate{perMinute: perMinute, buckets: map[string]*rateBucket{}}
+	return &connRate{perMinute: perMinute, buckets: map[string]*tokenBucket{}}
 }
 
 // allow takes a token for ip at now, or reports that ip is over its rate.
@@ -35,16 +30,11 @@ func (r *connRate) allow(ip string, now time.Time) bool {
 	capacity := float64(r.perMinute)
 	b, ok := r.buckets[ip]
 	if !ok {
-		b = &rateBucket{tokens: capacity, last: now}
+		fresh := fullBucket(capacity, now)
+		b = &fresh
 		r.buckets[ip] = b
 	}
-	b.tokens = min(capacity, b.tokens+now.Sub(b.last).Minutes()*capacity)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b.take(now, capacity, capacity/60)
 }
 
 // sweep forgets addresses whose bucket has refilled, so the map only holds

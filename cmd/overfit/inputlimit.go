@@ -20,13 +20,12 @@ const (
 type inputLimiter struct {
 	r       io.Reader
 	now     func() time.Time
-	tokens  float64
-	last    time.Time
+	budget  tokenBucket // bytes
 	dropped int64
 }
 
 func newInputLimiter(r io.Reader, now func() time.Time) *inputLimiter {
-	return &inputLimiter{r: r, now: now, tokens: inputBurst, last: now()}
+	return &inputLimiter{r: r, now: now, budget: fullBucket(inputBurst, now())}
 }
 
 // Read returns the next bytes within the budget; bytes over it are dropped
@@ -36,10 +35,9 @@ func (l *inputLimiter) Read(p []byte) (int, error) {
 		n, err := l.r.Read(p)
 		if n > 0 {
 			t := l.now()
-			l.tokens = min(inputBurst, l.tokens+t.Sub(l.last).Seconds()*inputRate)
-			l.last = t
-			keep := min(n, int(l.tokens))
-			l.tokens -= float64(keep)
+			l.budget.refill(t, inputBurst, inputRate)
+			keep := min(n, int(l.budget.tokens))
+			l.budget.tokens -= float64(keep)
 			l.dropped += int64(n - keep)
 			if keep > 0 {
 				return keep, err

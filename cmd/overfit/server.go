@@ -348,8 +348,7 @@ type connState struct {
 	channels int         // session channels not yet closed by both sides (the cap)
 	live     int         // session channels still served (the idle clock)
 	idle     *time.Timer // closes a connection that serves no channel
-	starts   float64     // session-start tokens
-	last     time.Time   // when starts was last refilled
+	starts   tokenBucket // session-start tokens
 }
 
 // Session starts allowed per connection: a burst of startBurst, then
@@ -383,7 +382,7 @@ func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
 		s.met.rejected("conn_rate")
 		return nil
 	}
-	cs := &connState{conn: c, starts: startBurst, last: time.Now()}
+	cs := &connState{conn: c, starts: fullBucket(startBurst, time.Now())}
 	// A connection must open a channel within the handshake and start
 	// timeouts, and is closed once it held none for the start timeout: an
 	// idle connection is kept alive by our own keepalives otherwise.
@@ -428,7 +427,7 @@ func connStateOf(ctx ssh.Context) *connState {
 	if cs, ok := ctx.Value(connStateKey{}).(*connState); ok {
 		return cs
 	}
-	return &connState{starts: startBurst, last: time.Now()}
+	return &connState{starts: fullBucket(startBurst, time.Now())}
 }
 
 // openChannel counts a session channel against the per-connection cap.
@@ -470,13 +469,7 @@ func (cs *connState) releaseChannel() {
 func (cs *connState) allowStart(now time.Time) bool {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	cs.starts = min(startBurst, cs.starts+now.Sub(cs.last).Seconds()*startRate)
-	cs.last = now
-	if cs.starts < 1 {
-		return false
-	}
-	cs.starts--
-	return true
+	return cs.starts.take(now, startBurst, startRate)
 }
 
 // keepalive probes the peer every interval and closes the connection when
