@@ -77,8 +77,7 @@ type Model struct {
 	stream *sim.Stream
 	runID  string
 	snap   sim.Snapshot
-	events []sim.Event // reused EventsSince buffer
-	next   uint64      // next event Seq to pull
+	next   uint64 // next event Seq to pull
 
 	tick   time.Duration
 	gen    int
@@ -97,7 +96,7 @@ type Model struct {
 	showHelp      bool
 	dark          bool
 	profile       colorprofile.Profile
-	theme         theme
+	theme         *theme // shared, read-only (see themes)
 
 	header   headerView
 	pipeline pipelineView
@@ -149,7 +148,6 @@ func New(cfg Config) (*Model, error) {
 		m.tick = DefaultTick
 	}
 	m.help.keyMap = m.keys
-	m.theme = newTheme(m.dark, m.profile)
 	m.attachTheme()
 	// No GPU telemetry until a frame shows the grid and asks for its nodes.
 	m.snap.MaxGPUs = 1
@@ -157,10 +155,11 @@ func New(cfg Config) (*Model, error) {
 	return m, nil
 }
 
-// attachTheme points every sub-view at the model's theme, which restyle
-// replaces in place.
+// attachTheme points the model and every sub-view at the shared theme for
+// the model's background and color profile.
 func (m *Model) attachTheme() {
-	th := &m.theme
+	th := themeFor(m.dark, m.profile)
+	m.theme = th
 	m.header.th, m.pipeline.th, m.log.th, m.bars.th = th, th, th, th
 	m.metrics.th, m.gpus.th, m.chart.th, m.config.th = th, th, th, th
 	m.footer.th, m.help.th = th, th
@@ -180,7 +179,7 @@ func (m *Model) setStream(s *sim.Stream) {
 	m.stream = s
 	m.runID = sim.EncodeRunID(s.Options())
 	m.footer.SetRun(m.cfg.Share, m.runID)
-	m.log.Reset()
+	m.log.SetSource(s)
 	m.next = 0
 	m.pull()
 }

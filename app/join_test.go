@@ -31,7 +31,7 @@ func tickAt(m *Model, at time.Time) { m.Update(tickMsg{at: at, gen: m.gen}) }
 func logTail(m *Model, n int) []string {
 	var out []string
 	for i := max(0, m.log.Len()-n); i < m.log.Len(); i++ {
-		out = append(out, m.log.line(i).text)
+		out = append(out, m.log.lineText(m.log.line(i)))
 	}
 	return out
 }

@@ -184,7 +184,7 @@ func TestPlainModeIsOnlyLogAndBars(t *testing.T) {
 	f := plainFrame(m)
 	var want []string
 	for i := 0; i < m.log.Len(); i++ {
-		want = append(want, m.log.line(i).text)
+		want = append(want, m.log.lineText(m.log.line(i)))
 	}
 	for i := range m.snap.Bars {
 		want = append(want, m.snap.Bars[i].Format(100))

@@ -19,14 +19,14 @@ func benchLive(b *testing.B, o sim.Options, age time.Duration) {
 		b.Fatal(err)
 	}
 	m.Update(tickMsg{at: now, gen: m.gen})
-	_ = m.View()
+	_ = m.Frame()
 	at := now
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		at = at.Add(DefaultTick)
 		m.Update(tickMsg{at: at, gen: m.gen})
-		_ = m.View()
+		_ = m.Frame()
 	}
 }
 
@@ -85,7 +85,7 @@ func BenchmarkJoin(b *testing.B) {
 					b.Fatal(err)
 				}
 				m.Update(tickMsg{at: now, gen: m.gen})
-				_ = m.View()
+				_ = m.Frame()
 			}
 		})
 	}

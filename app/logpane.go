@@ -6,14 +6,16 @@ import (
 	"github.com/overfit/overfit/sim"
 )
 
-// logCap bounds the lines a session keeps: twice the tallest screen (100
-// rows), few enough that a session's log stays under ~80 KB even of
-// 300-byte Megatron lines, since a server holds thousands of sessions.
-const logCap = 200
+// logCap bounds the lines a pane shows: the stream's ring, from which the
+// pane reads their text (more than the tallest screen, 100 rows).
+const logCap = sim.RingCap
 
-// logLine is one event, formatted once when it arrives.
+// logLine is what the pane knows of one event, worked out once when it
+// arrives. The text itself stays in the stream's ring (see logPane.text):
+// a session holds each line once, and logLine holds no pointer for the
+// garbage collector to follow.
 type logLine struct {
-	text     string // Event.String(): what a terminal would print
+	seq      uint64
 	level    sim.Level
 	pre      int  // bytes before the event's own text (timestamp, level, rank)
 	lvS, lvE int  // the level word inside the prefix; lvE == 0 if none
@@ -21,11 +23,20 @@ type logLine struct {
 	cells    int
 	table    bool // a row of an ASCII table: cut, never wrapped
 	hiS, hiE int  // the first loss value in the text, highlighted on the dashboard
-	// drawn holds the line's screen rows as drawn for the pane's current
-	// look (drawnGen): a line is styled once while it is on screen, and
-	// a scrolling log hands the frame the same strings, shifted.
-	drawn    []string
-	drawnGen uint32
+}
+
+// drawnLine holds a line's screen rows as drawn for the pane's current
+// look (gen): a line is styled once while it is on screen, and a scrolling
+// log hands the frame the same strings, shifted.
+type drawnLine struct {
+	rows []string
+	gen  uint32
+}
+
+// eventSource is where the pane reads its lines' text: the session's
+// stream.
+type eventSource interface {
+	Event(seq uint64) (sim.Event, bool)
 }
 
 // rowRef says which part of which line a screen row shows.
@@ -38,8 +49,10 @@ type rowRef struct {
 // aligned until it fills, long lines cut (dashboard) or wrapped (plain).
 type logPane struct {
 	th      *theme
+	src     eventSource
 	ring    [logCap]logLine
-	head, n int // ring[head] is the oldest of n lines
+	drawn   [logCap]drawnLine // by ring slot
+	head, n int               // ring[head] is the oldest of n lines
 	w, h    int
 	wrap    bool
 	// highlight paints loss values (dashboard); plain mode prints the log
@@ -49,6 +62,11 @@ type logPane struct {
 	laidOut   bool
 	gen       uint32  // the look rows are drawn for: bumped by width, wrap, highlight or theme
 	scratch   builder // a row being drawn
+	// The text of the line drawn last: a wrapped line's rows are drawn one
+	// after another.
+	textSeq uint64
+	text    string
+	hasText bool
 }
 
 // restyled says the rows' look changed: every drawn row is out of date.
@@ -62,6 +80,21 @@ func (p *logPane) SetHighlight(on bool) {
 	}
 }
 
+// lineText is the text of line l as a terminal would print it, read from
+// the stream; "" if the stream no longer holds it (the pane never shows
+// more lines than the stream keeps, so that is a bug, drawn as blank).
+func (p *logPane) lineText(l *logLine) string {
+	if p.hasText && p.textSeq == l.seq {
+		return p.text
+	}
+	e, ok := p.src.Event(l.seq)
+	if !ok {
+		return ""
+	}
+	p.textSeq, p.text, p.hasText = l.seq, sanitize(e.String()), true
+	return p.text
+}
+
 // rowText returns row i of the pane, drawn once per line and look.
 func (p *logPane) rowText(i int) string {
 	p.layout()
@@ -69,20 +102,21 @@ func (p *logPane) rowText(i int) string {
 	if r.line < 0 {
 		return ""
 	}
-	l := p.line(r.line)
-	if l.drawnGen != p.gen {
-		l.drawn, l.drawnGen = l.drawn[:0], p.gen
+	d := &p.drawn[(p.head+r.line)%logCap]
+	if d.gen != p.gen {
+		clear(d.rows)
+		d.rows, d.gen = d.rows[:0], p.gen
 	}
-	if r.off < len(l.drawn) && l.drawn[r.off] != "" {
-		return l.drawn[r.off]
+	if r.off < len(d.rows) && d.rows[r.off] != "" {
+		return d.rows[r.off]
 	}
 	p.writeRow(&p.scratch, i)
 	s := string(p.scratch.buf)
 	p.scratch.Reset()
-	for len(l.drawn) <= r.off {
-		l.drawn = append(l.drawn, "")
+	for len(d.rows) <= r.off {
+		d.rows = append(d.rows, "")
 	}
-	l.drawn[r.off] = s
+	d.rows[r.off] = s
 	return s
 }
 
@@ -106,10 +140,20 @@ func (p *logPane) SetWrap(wrap bool) {
 	}
 }
 
+// SetSource forgets every line and reads new ones from src (a new stream).
+func (p *logPane) SetSource(src eventSource) {
+	p.src = src
+	p.Reset()
+}
+
 // Reset forgets every line (a seek or a new run).
 func (p *logPane) Reset() {
+	for i := range p.drawn {
+		p.drawn[i] = drawnLine{}
+	}
 	p.head, p.n = 0, 0
 	p.laidOut = false
+	p.hasText, p.text = false, ""
 }
 
 // Len is the number of lines held.
@@ -118,25 +162,28 @@ func (p *logPane) Len() int { return p.n }
 // line returns the i-th oldest line held.
 func (p *logPane) line(i int) *logLine { return &p.ring[(p.head+i)%logCap] }
 
-// Push appends one event, dropping the oldest line when full.
+// Push appends event e (held by the source), dropping the oldest line when
+// full.
 func (p *logPane) Push(e *sim.Event) {
-	var l *logLine
+	slot := (p.head + p.n) % logCap
 	if p.n < logCap {
-		l = &p.ring[(p.head+p.n)%logCap]
 		p.n++
 	} else {
-		l = &p.ring[p.head]
 		p.head = (p.head + 1) % logCap
 	}
+	l := &p.ring[slot]
+	d := &p.drawn[slot]
+	clear(d.rows)
+	d.rows = d.rows[:0]
 	s := sanitize(e.String())
-	*l = logLine{text: s, level: e.Level, ascii: isASCII(s)}
+	*l = logLine{seq: e.Seq, level: e.Level, ascii: isASCII(s)}
 	l.cells = width(s)
 	l.table = isTableRow(s)
-	if l.ascii {
-		l.hiS, l.hiE = lossValue(s, l.pre)
-	}
 	if strings.HasSuffix(s, e.Text) {
 		l.pre = len(s) - len(e.Text)
+	}
+	if l.ascii {
+		l.hiS, l.hiE = lossValue(s, l.pre)
 	}
 	// The level word is looked for only in the prefix (or the first bytes
 	// when the prefix is unknown), so a message that merely mentions
@@ -232,11 +279,11 @@ func (p *logPane) layout() {
 		p.rows = append(p.rows, rowRef{line: -1})
 	}
 	p.laidOut = true
-	// Lines above the pane keep no drawn rows: a session holds the text of
-	// 200 lines, but styled copies only of those on screen.
+	// Lines above the pane keep no drawn rows: styled copies are held only
+	// of the lines on screen.
 	for i := range first {
-		if l := p.line(i); len(l.drawn) > 0 {
-			l.drawn = nil
+		if d := &p.drawn[(p.head+i)%logCap]; d.rows != nil {
+			d.rows = nil
 		}
 	}
 }
@@ -262,6 +309,7 @@ func (p *logPane) writeRow(b *builder, i int) int {
 		return 0
 	}
 	l := p.line(r.line)
+	text := p.lineText(l)
 	from, to := r.off*p.w, (r.off+1)*p.w
 	if to > l.cells {
 		to = l.cells
@@ -269,11 +317,11 @@ func (p *logPane) writeRow(b *builder, i int) int {
 	if !l.ascii {
 		// Rare (a bar glyph or an arrow in a message): one color for the
 		// row, cut by cells.
-		s := cut(l.text, from, to)
+		s := cut(text, from, to)
 		bodyPaint(th, l.level).write(b, s)
 		return width(s)
 	}
-	s := l.text
+	s := text
 	seg := func(a, z int, pt paint) {
 		a, z = max(a, from), min(z, to)
 		if a < z {

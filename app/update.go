@@ -43,7 +43,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // restyle rebuilds the palette and every cached styled region.
 func (m *Model) restyle() {
-	m.theme = newTheme(m.dark, m.profile)
+	m.attachTheme()
 	m.header.invalidate()
 	m.chart.invalidate()
 	m.metrics.invalidate()
@@ -117,10 +117,17 @@ func (m *Model) goLive(now time.Time) {
 
 // pull moves new events into the log and takes a fresh snapshot.
 func (m *Model) pull() {
-	m.events, m.next = m.stream.EventsSince(m.next, m.events[:0])
-	for i := range m.events {
-		m.log.Push(&m.events[i])
+	// Only the newest logCap events can be on screen (and only those
+	// are still held after a long tick).
+	from := max(m.next, m.stream.OldestSeq())
+	end := m.stream.NextSeq()
+	from = max(from, end-min(end, logCap))
+	for seq := from; seq < end; seq++ {
+		if e, ok := m.stream.Event(seq); ok {
+			m.log.Push(&e)
+		}
 	}
+	m.next = end
 	m.stream.Snapshot(&m.snap)
 	// Panels refresh once per second of run time, half a second out of step
 	// with the run clock (both counted from the run's start): the screen

@@ -5,12 +5,17 @@ import (
 	"time"
 )
 
-// ringCap is how many events a stream keeps for EventsSince: more than a
-// viewer's log keeps (200 lines, twice the tallest screen) and than a tick
-// produces at any speed a viewer would read. Every held event is scanned by
-// the garbage collector on every cycle, in every session: 512 held ~57 KB a
-// session; 256 took the live heap at 5,000 sessions from 1.34 to 1.22 GB.
-const ringCap = 256
+// ringCap is how many events a stream keeps for EventsSince and Event: a
+// little more than the tallest screen (100 rows) shows, since a viewer's log
+// draws its lines from this ring instead of keeping copies. Every held event
+// is scanned by the garbage collector on every cycle, in every session, so
+// the ring holds what a screen can show and no more (512 held ~57 KB a
+// session).
+const ringCap = 128
+
+// RingCap is how many of the newest events a stream holds: what a viewer can
+// read back with Event after a tick, or after a Seek.
+const RingCap = ringCap
 
 // Stream is an endless chain of runs on a virtual clock. It is not safe for
 // concurrent use: one session owns one stream.
@@ -186,6 +191,20 @@ func (s *Stream) EventsSince(seq uint64, dst []Event) ([]Event, uint64) {
 	return dst, s.seq
 }
 
+// OldestSeq is the Seq of the oldest event held (NextSeq when none is).
+func (s *Stream) OldestSeq() uint64 { return s.seq - uint64(s.count) }
+
+// Event returns the held event numbered seq; ok is false once it has left
+// the ring (or before it happened). The copy shares its strings with the
+// ring, so reading an event allocates nothing.
+func (s *Stream) Event(seq uint64) (e Event, ok bool) {
+	oldest := s.OldestSeq()
+	if seq < oldest || seq >= s.seq {
+		return Event{}, false
+	}
+	return s.ring[(s.head+int(seq-oldest))%ringCap], true
+}
+
 // SkipRun ends the current run now; the next run (derived seed) starts at
 // the current virtual time. Seek ignores skips: it always lands where the
 // unskipped stream would be.
@@ -197,8 +216,8 @@ func (s *Stream) SkipRun() {
 // Seek jumps to absolute virtual time at (forwards or backwards), at most
 // MaxSeek and MaxSeekRuns runs in. Only run configurations are walked, never steps, so hours take
 // milliseconds.
-// Afterwards the ring holds the events of the last stretch before at (at
-// least 200 unless the stream is younger), as a watcher would have seen
+// Afterwards the ring holds the events of the last stretch before at (it
+// is full unless the stream is younger), as a watcher would have seen
 // them, numbered on from the NextSeq before the call: a viewer should clear
 // its log and read from that Seq.
 func (s *Stream) Seek(at time.Duration) {
@@ -244,7 +263,7 @@ func (s *Stream) Seek(at time.Duration) {
 			s.fire()
 		}
 		s.now = at
-		if s.count >= 256 || t0 == 0 || t0 > at-window || window > 48*time.Hour {
+		if s.count >= ringCap || t0 == 0 || t0 > at-window || window > 48*time.Hour {
 			break
 		}
 	}

@@ -289,7 +289,7 @@ func TestSeekMatchesAdvance(t *testing.T) {
 		}
 		ea, _ := a.EventsSince(0, nil)
 		eb, _ := b.EventsSince(0, nil)
-		if len(eb) < min(200, len(ea)) {
+		if len(eb) < min(ringCap, len(ea)) {
 			t.Fatalf("seed %d at %v: only %d events of history after seek", o.Seed, at, len(eb))
 		}
 		ta, tb := texts(ea), texts(eb)
@@ -344,7 +344,7 @@ func TestSeekIsBounded(t *testing.T) {
 	if s.Now() != MaxSeek {
 		t.Fatalf("seek far past MaxSeek lands at %v, want %v", s.Now(), MaxSeek)
 	}
-	if evs, _ := s.EventsSince(0, nil); len(evs) < 200 {
+	if evs, _ := s.EventsSince(0, nil); len(evs) < ringCap {
 		t.Fatalf("only %d events of history at MaxSeek", len(evs))
 	}
 }
@@ -380,5 +380,28 @@ func TestResumedWindowChartsItsPast(t *testing.T) {
 	}
 	if resumed == 0 {
 		t.Fatal("no resumed window among the seeds")
+	}
+}
+
+func TestEventReadsTheRing(t *testing.T) {
+	s := mustStream(t, Options{Seed: 11})
+	if _, ok := s.Event(0); ok {
+		t.Fatal("a fresh stream holds event 0")
+	}
+	s.Advance(4 * time.Hour)
+	held, next := s.EventsSince(0, nil)
+	if s.OldestSeq() != held[0].Seq || next != s.NextSeq() {
+		t.Fatalf("oldest %d, next %d; EventsSince starts at %d, next %d", s.OldestSeq(), s.NextSeq(), held[0].Seq, next)
+	}
+	for _, want := range held {
+		got, ok := s.Event(want.Seq)
+		if !ok || got != want {
+			t.Fatalf("Event(%d) = %+v, %v; want %+v", want.Seq, got, ok, want)
+		}
+	}
+	for _, seq := range []uint64{s.OldestSeq() - 1, s.NextSeq(), s.NextSeq() + 1000} {
+		if _, ok := s.Event(seq); ok {
+			t.Fatalf("Event(%d) found outside the ring [%d, %d)", seq, s.OldestSeq(), s.NextSeq())
+		}
 	}
 }
