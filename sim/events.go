@@ -268,7 +268,31 @@ func (p *runPlan) statics() []line {
 		}
 	}
 	sort.SliceStable(s.lines, func(i, j int) bool { return s.lines[i].at < s.lines[j].at })
+	intern(s.lines)
 	return s.lines
+}
+
+// intern moves the lines' sources and texts into one string. A stream holds
+// its run's whole script, and thousands of sessions each hold one: as one
+// object instead of a few hundred, the garbage collector marks it in one
+// step. Events taken from the script share that string.
+func intern(lines []line) {
+	n := 0
+	for i := range lines {
+		n += len(lines[i].source) + len(lines[i].text)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := range lines {
+		b.WriteString(lines[i].source)
+		b.WriteString(lines[i].text)
+	}
+	all := b.String()
+	for i := range lines {
+		l := &lines[i]
+		l.source, all = all[:len(l.source)], all[len(l.source):]
+		l.text, all = all[:len(l.text)], all[len(l.text):]
+	}
 }
 
 // writeBarDur is how long the shard writes take; the companion files and
