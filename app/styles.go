@@ -86,6 +86,33 @@ func (s swatch) color(p colorprofile.Profile, dark bool) color.Color {
 	return nil
 }
 
+// themes holds a theme for every background and color profile, built once
+// and never written after: sessions that look alike share one, so a session
+// holds no paints of its own (thousands of sessions would otherwise each
+// keep ~70 strings alive for the garbage collector to mark).
+var themes = func() (t [2][colorprofile.TrueColor + 1]theme) {
+	for d := range t {
+		for p := range t[d] {
+			t[d][p] = newTheme(d == 1, colorprofile.Profile(p))
+		}
+	}
+	return t
+}()
+
+// themeFor is the shared theme for a background and color profile; a
+// profile this build does not know gets the Unknown one, which newTheme
+// treats alike (attributes, no colors).
+func themeFor(dark bool, p colorprofile.Profile) *theme {
+	d := 0
+	if dark {
+		d = 1
+	}
+	if int(p) < 0 || int(p) >= len(themes[d]) {
+		p = colorprofile.Unknown
+	}
+	return &themes[d][p]
+}
+
 // newTheme builds the paints for a background and color profile. With the
 // NoTTY profile every paint is empty, so frames carry no escape codes at
 // all; with Ascii only attributes (bold, faint, reverse) remain. The renderer

@@ -324,7 +324,7 @@ func (m *Model) helpOverlay(w, rows int) ([]string, int) {
 // writeStrip writes the narrow dashboard's one-line metrics: as many
 // "label value" pairs as fit.
 func (m *Model) writeStrip(b *builder, w int) {
-	th := &m.theme
+	th := m.theme
 	used := 1
 	b.WriteByte(' ')
 	for k, it := range m.metrics.items {
