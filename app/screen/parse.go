@@ -1,18 +1,21 @@
 package screen
 
 import (
-	"strings"
+	"hash/maphash"
 	"unicode/utf8"
 
 	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 )
 
-// sgrKey is an SGR sequence applied to a pen: the same few sequences come
-// in every frame, so their effect is looked up instead of parsed.
+// sgrKey is an SGR sequence (by its hash) applied to a pen: the same few
+// sequences come in every frame, so their effect is looked up instead of
+// parsed. The memo keeps the sequence itself, in the arena, to confirm a
+// hit: keys and memos hold no pointers, so the tables are never scanned
+// by the garbage collector.
 type sgrKey struct {
 	from int32
-	seq  string
+	sum  uint64
 }
 
 // parse prints text, starting with pen p, into r.line (cut at the width,
@@ -132,17 +135,22 @@ func (r *Renderer) place(x int, g string, cw, pen int) int {
 // transitions are kept in a small array before the map.
 func (r *Renderer) applySGR(pen int, seq string) int {
 	for i := range r.recent {
-		if e := &r.recent[i]; e.from == int32(pen) && e.seq == seq {
+		if e := &r.recent[i]; e.from == int32(pen) && r.spanIs(e.seq, seq) {
 			return int(e.to)
 		}
 	}
-	memo, ok := r.sgr[sgrKey{from: int32(pen), seq: seq}]
-	if !ok {
+	key := sgrKey{from: int32(pen), sum: maphash.String(r.seed, seq)}
+	memo, ok := r.sgr[key]
+	if !ok || !r.spanIs(memo.seq, seq) {
 		r.parser.Reset()
 		ansi.DecodeSequenceWc(seq, ansi.NormalState, &r.parser)
-		// A copy: neither the map nor the memo may keep the row alive.
-		memo = sgrMemo{from: int32(pen), seq: strings.Clone(seq), to: int32(r.applySGRParams(pen))}
-		r.sgr[sgrKey{from: memo.from, seq: memo.seq}] = memo
+		to := int32(r.applySGRParams(pen))
+		if ok {
+			// Two sequences with one hash: the first keeps the slot.
+			return int(to)
+		}
+		memo = sgrMemo{from: int32(pen), seq: r.keep(seq), to: to}
+		r.sgr[key] = memo
 	}
 	r.recent[r.next] = memo
 	r.next = (r.next + 1) % len(r.recent)
@@ -159,7 +167,7 @@ func (r *Renderer) applySGRParams(pen int) int {
 // sgrMemo is one remembered SGR transition.
 type sgrMemo struct {
 	from, to int32
-	seq      string
+	seq      span
 }
 
 // sgrLen returns the length of the 7-bit SGR sequence ("ESC [ params m")

@@ -50,7 +50,10 @@ type Renderer struct {
 	styleIx map[styleKey]int // style key → index, for styles of comparable colors
 	names   []string         // content index → multi-rune grapheme
 	nameIx  map[string]int
-	diffs   map[uint32]string // (from, to) style index pair → SGR
+	diffs   map[uint32]span // (from, to) style index pair → SGR, in the arena
+	// arena holds the SGR sequences the tables refer to: one buffer
+	// instead of a string each.
+	arena []byte
 
 	line   []uint64 // the row being parsed, packed
 	parser ansi.Parser
@@ -80,6 +83,8 @@ const (
 	maxStyles = 4096
 	// maxNames bounds the multi-rune grapheme table the same way.
 	maxNames = 1 << 12
+	// maxArena bounds the bytes of SGR sequences the tables keep.
+	maxArena = 1 << 16
 	// minScrollRows is the smallest block of shifted rows worth a scroll.
 	minScrollRows = 2
 )
@@ -156,7 +161,8 @@ func (r *Renderer) resetTables() {
 	r.styleIx = map[styleKey]int{{}: 0}
 	r.names = r.names[:0]
 	r.nameIx = make(map[string]int)
-	r.diffs = make(map[uint32]string)
+	r.diffs = make(map[uint32]span)
+	r.arena = r.arena[:0]
 	r.sgr = make(map[sgrKey]sgrMemo)
 	r.recent = [8]sgrMemo{}
 }
@@ -215,8 +221,28 @@ func (r *Renderer) Render(out []byte, frame []string) []byte {
 }
 
 func (r *Renderer) overflow() bool {
-	return len(r.styles) > maxStyles || len(r.names) > maxNames || len(r.sgr) > maxStyles
+	return len(r.styles) > maxStyles || len(r.names) > maxNames || len(r.sgr) > maxStyles ||
+		len(r.diffs) > maxStyles || len(r.arena) > maxArena
 }
+
+// span is a piece of the renderer's arena: offset<<32 | length.
+type span uint64
+
+// keep copies s into the arena.
+func (r *Renderer) keep(s string) span {
+	off := len(r.arena)
+	r.arena = append(r.arena, s...)
+	return span(uint64(off)<<32 | uint64(len(s)))
+}
+
+// spanBytes is the arena's bytes of sp.
+func (r *Renderer) spanBytes(sp span) []byte {
+	off := int(sp >> 32)
+	return r.arena[off : off+int(sp&0xffffffff)]
+}
+
+// spanIs reports whether sp holds s.
+func (r *Renderer) spanIs(sp span, s string) bool { return string(r.spanBytes(sp)) == s }
 
 // paintRow appends what turns row y of the screen into r.line, and records
 // it in the model.
@@ -306,17 +332,18 @@ func (r *Renderer) setPen(out []byte, ix int) []byte {
 		}
 	}
 	key := uint32(r.pen)<<16 | uint32(ix)
-	seq, ok := r.diffs[key]
+	sp, ok := r.diffs[key]
 	if !ok {
 		to := &r.styles[ix]
-		seq = uv.StyleDiff(&r.styles[r.pen], to)
+		seq := uv.StyleDiff(&r.styles[r.pen], to)
 		if to.IsZero() && len(seq) > len(ansi.ResetStyle) {
 			seq = ansi.ResetStyle
 		}
-		r.diffs[key] = seq
+		sp = r.keep(seq)
+		r.diffs[key] = sp
 	}
 	r.pen = ix
-	return append(out, seq...)
+	return append(out, r.spanBytes(sp)...)
 }
 
 // styleKey identifies a style whose colors are of the common comparable

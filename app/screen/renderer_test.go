@@ -3,6 +3,7 @@ package screen
 import (
 	"compress/gzip"
 	"fmt"
+	"hash/maphash"
 	"image/color"
 	"io"
 	"math/rand/v2"
@@ -329,11 +330,35 @@ func TestTablesStayBounded(t *testing.T) {
 		if _, err := emu.Write(out); err != nil {
 			t.Fatal(err)
 		}
-		if len(r.styles) > maxStyles+1 || len(r.names) > maxNames+1 || len(r.sgr) > maxStyles+1 {
-			t.Fatalf("frame %d: tables grew to %d styles, %d names, %d SGR", i, len(r.styles), len(r.names), len(r.sgr))
+		if len(r.styles) > maxStyles+1 || len(r.names) > maxNames+1 || len(r.sgr) > maxStyles+1 ||
+			len(r.diffs) > maxStyles+1 || len(r.arena) > maxArena+4096 {
+			t.Fatalf("frame %d: tables grew to %d styles, %d names, %d SGR, %d diffs, %d arena bytes",
+				i, len(r.styles), len(r.names), len(r.sgr), len(r.diffs), len(r.arena))
 		}
 		if i%997 == 0 {
 			checkEmulator(t, emu, reference(rows, w, h), fmt.Sprintf("frame %d", i))
 		}
+	}
+}
+
+// TestSGRHashCollision: two SGR sequences whose hashes meet must not share
+// a memo: the second is parsed, not taken for the first.
+func TestSGRHashCollision(t *testing.T) {
+	r := New(10, 1, colorprofile.TrueColor)
+	bold := r.applySGR(0, "\x1b[1m")
+	red := "\x1b[31m"
+	// Plant bold's memo under red's key, as a collision would.
+	memo := r.sgr[sgrKey{from: 0, sum: maphash.String(r.seed, "\x1b[1m")}]
+	r.sgr[sgrKey{from: 0, sum: maphash.String(r.seed, red)}] = memo
+	r.recent = [8]sgrMemo{}
+	got := r.applySGR(0, red)
+	if got == bold {
+		t.Fatal("red took bold's memo")
+	}
+	if st := r.styles[got]; st.Fg == nil || st.Attrs != 0 {
+		t.Fatalf("red parsed to %+v", st)
+	}
+	if again := r.applySGR(0, red); again != got {
+		t.Fatalf("red twice: %d then %d", got, again)
 	}
 }
