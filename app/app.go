@@ -114,6 +114,7 @@ type Model struct {
 	// (the grid keeps its own flag: a frame may draw no grid).
 	panelEpoch time.Duration
 	panelRun   *sim.Run
+	panelWall  time.Time // tick time of the last refresh
 	panelsDue  bool
 	gpusDue    bool
 

@@ -10,8 +10,8 @@ import (
 // pane reads their text (more than the tallest screen, 100 rows).
 const logCap = sim.RingCap
 
-// logLine is what the pane knows of one event, worked out once when it
-// arrives. The text itself stays in the stream's ring (see logPane.text):
+// logLine is what the pane knows of one event, worked out once when a
+// layout first reaches it. The text itself stays in the stream's ring (see logPane.text):
 // a session holds each line once, and logLine holds no pointer for the
 // garbage collector to follow.
 type logLine struct {
@@ -23,6 +23,7 @@ type logLine struct {
 	cells    int
 	table    bool // a row of an ASCII table: cut, never wrapped
 	hiS, hiE int  // the first loss value in the text, highlighted on the dashboard
+	measured bool // the fields above are set (see logPane.measure)
 }
 
 // drawnLine holds a line's screen rows as drawn for the pane's current
@@ -159,11 +160,18 @@ func (p *logPane) Reset() {
 // Len is the number of lines held.
 func (p *logPane) Len() int { return p.n }
 
-// line returns the i-th oldest line held.
-func (p *logPane) line(i int) *logLine { return &p.ring[(p.head+i)%logCap] }
+// line returns the i-th oldest line held, measured.
+func (p *logPane) line(i int) *logLine {
+	l := &p.ring[(p.head+i)%logCap]
+	if !l.measured {
+		p.measure(l)
+	}
+	return l
+}
 
 // Push appends event e (held by the source), dropping the oldest line when
-// full.
+// full. The line is measured only when a layout reaches it: a fast run
+// pushes more lines per tick than a screen shows.
 func (p *logPane) Push(e *sim.Event) {
 	slot := (p.head + p.n) % logCap
 	if p.n < logCap {
@@ -171,12 +179,23 @@ func (p *logPane) Push(e *sim.Event) {
 	} else {
 		p.head = (p.head + 1) % logCap
 	}
-	l := &p.ring[slot]
+	p.ring[slot] = logLine{seq: e.Seq}
 	d := &p.drawn[slot]
 	clear(d.rows)
 	d.rows = d.rows[:0]
+	p.laidOut = false
+}
+
+// measure works out what drawing line l needs from its text.
+func (p *logPane) measure(l *logLine) {
+	*l = logLine{seq: l.seq, measured: true}
+	e, ok := p.src.Event(l.seq)
+	if !ok {
+		return
+	}
 	s := sanitize(e.String())
-	*l = logLine{seq: e.Seq, level: e.Level, ascii: isASCII(s)}
+	p.textSeq, p.text, p.hasText = l.seq, s, true
+	l.level, l.ascii = e.Level, isASCII(s)
 	l.cells = width(s)
 	l.table = isTableRow(s)
 	if strings.HasSuffix(s, e.Text) {
@@ -198,7 +217,6 @@ func (p *logPane) Push(e *sim.Event) {
 			break
 		}
 	}
-	p.laidOut = false
 }
 
 // lossValue finds the first loss number after byte from ("lm loss:

@@ -133,11 +133,26 @@ func (m *Model) pull() {
 	// with the run clock (both counted from the run's start): the screen
 	// still changes twice a second, but the GPU telemetry, metrics and
 	// chart (most of a frame's bytes) once.
-	if epoch := (m.snap.RunElapsed + panelPhase) / time.Second; epoch != m.panelEpoch || m.snap.Run != m.panelRun {
-		m.panelEpoch, m.panelRun = epoch, m.snap.Run
+	// Faster than 1x, a second of run time passes every tick or more often;
+	// the panels then refresh once per second of wall time instead, which
+	// is all a watcher can read, so a x128 session costs little more than
+	// a x1 one (the log still moves every tick).
+	epoch := (m.snap.RunElapsed + panelPhase) / time.Second
+	if m.snap.Run != m.panelRun || epoch != m.panelEpoch && m.panelWallDue() {
+		m.panelEpoch, m.panelRun, m.panelWall = epoch, m.snap.Run, m.last
 		m.panelsDue, m.gpusDue = true, true
 	}
 	m.dirty = true
+}
+
+// panelWallDue reports whether enough wall time has passed since the last
+// panel refresh: always at 1x and slower, about a second above (three
+// quarters of a tick of slack, so a late tick does not skip a second).
+func (m *Model) panelWallDue() bool {
+	if m.speed <= 1 || m.last.IsZero() || m.panelWall.IsZero() {
+		return true
+	}
+	return m.last.Sub(m.panelWall) >= time.Second-3*m.tick/4
 }
 
 // onKey handles the KeyMap's bindings; every other key is ignored.
