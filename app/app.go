@@ -124,6 +124,10 @@ type Model struct {
 	dirty   bool
 }
 
+// defaultKeys is built once: a KeyMap copied by value shares its bindings'
+// key lists, so sessions hold no copies of their own. Never modified.
+var defaultKeys = keys.Default()
+
 // New builds a session's model. It fails only if the options are invalid.
 func New(cfg Config) (*Model, error) {
 	s, err := sim.NewStream(cfg.Options)
@@ -132,7 +136,7 @@ func New(cfg Config) (*Model, error) {
 	}
 	m := &Model{
 		cfg:     cfg,
-		keys:    keys.Default(),
+		keys:    defaultKeys,
 		stream:  s,
 		tick:    cfg.Tick,
 		speed:   speedOf(cfg.Options),
