@@ -16,6 +16,7 @@ import (
 
 func main() {
 	setMemoryLimit(os.Getenv) // a soft limit near the box's size; see memlimit.go
+	setGCPercent(os.Getenv)   // fewer collections; see memlimit.go
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 )
 
@@ -42,5 +43,24 @@ func TestSetMemoryLimitRespectsEnv(t *testing.T) {
 	}
 	if got := setMemoryLimit(env); got != 0 {
 		t.Errorf("with GOMEMLIMIT set, limit %d was set", got)
+	}
+}
+
+func TestSetGCPercent(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	if got := setGCPercent(func(k string) string {
+		if k == "GOGC" {
+			return "100"
+		}
+		return ""
+	}); got != 0 || debug.SetGCPercent(100) != 100 {
+		t.Fatalf("with GOGC set: set %d", got)
+	}
+	if got := setGCPercent(func(string) string { return "" }); got != gcPercent {
+		t.Fatalf("set %d, want %d", got, gcPercent)
+	}
+	if now := debug.SetGCPercent(100); now != gcPercent {
+		t.Fatalf("GOGC is %d after setGCPercent, want %d", now, gcPercent)
 	}
 }
