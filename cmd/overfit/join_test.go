@@ -221,9 +221,10 @@ func TestJoinPlainStreamsMatchAcrossReplicas(t *testing.T) {
 	cb, _ := dial(t, b.addr)
 	sa := openStream(t, ca, "--join "+id)
 	sb := openStream(t, cb, "--join "+id)
-	// The history arrives at once (≥ 200 events); live lines follow.
-	la, lb := sa.lines(t, 260), sb.lines(t, 260)
-	const from = 100
+	// The history arrives at once (the stream's ring, sim.RingCap events);
+	// live lines follow.
+	la, lb := sa.lines(t, sim.RingCap+10), sb.lines(t, sim.RingCap+10)
+	const from = 20
 	j := -1
 	for i, l := range lb {
 		if l == la[from] {
@@ -246,7 +247,7 @@ func TestJoinPlainStreamsMatchAcrossReplicas(t *testing.T) {
 
 	// Another seed prints another log.
 	c := openStream(t, cb, "--join "+sim.EncodeRunID(sim.Options{Seed: 100, Speed: 8, Start: o.Start}))
-	lc := c.lines(t, 260)
+	lc := c.lines(t, sim.RingCap+10)
 	if strings.Join(lc, "") == strings.Join(lb, "") {
 		t.Fatal("a different seed printed the same log")
 	}
