@@ -56,8 +56,3 @@ func (v *barsView) writeRow(b *builder, i int) int {
 	b.WriteString(s[z:])
 	return w
 }
-
-// View renders the bars as lines (the sub-view API).
-func (v *barsView) View() string {
-	return joinRows(len(v.text), func(b *builder, i int) { v.writeRow(b, i) })
-}

@@ -234,10 +234,3 @@ func clusterLabel(r *sim.Run) string {
 	d = append(d, strings.TrimPrefix(strings.TrimPrefix(r.GPU.Name, "NVIDIA "), "AMD ")...)
 	return string(d)
 }
-
-// View renders the header row (the sub-view API).
-func (v *headerView) View() string {
-	var b builder
-	v.writeRow(&b)
-	return b.String()
-}

@@ -112,8 +112,3 @@ func fits(lines []string, w int) bool {
 	}
 	return true
 }
-
-// View renders the box (the sub-view API).
-func (v *helpView) View() string {
-	return strings.Join(v.Lines(), "\n")
-}

@@ -364,12 +364,6 @@ func (p *logPane) writeRow(b *builder, i int) int {
 	return to - from
 }
 
-// View renders the pane as h lines (the sub-view API; the root writes rows
-// straight into its frame instead).
-func (p *logPane) View() string {
-	return joinRows(p.h, func(b *builder, i int) { p.writeRow(b, i) })
-}
-
 // levelPaint paints a line's level word: every level has its color.
 func levelPaint(th *theme, l sim.Level) paint {
 	if p, ok := alertPaint(th, l); ok {

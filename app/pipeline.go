@@ -96,10 +96,3 @@ func (v *pipelineView) writeRow(b *builder) int {
 	}
 	return w
 }
-
-// View renders the row (the sub-view API).
-func (v *pipelineView) View() string {
-	var b builder
-	v.writeRow(&b)
-	return b.String()
-}

@@ -195,17 +195,3 @@ func repeat(b *builder, s string, n int) {
 
 // visibleWidth is the display width of a styled string.
 func visibleWidth(s string) int { return ansi.StringWidth(s) }
-
-// joinRows renders n rows with writeRow, one line each: the body of every
-// panel's View, which the root bypasses by writing rows straight into its
-// frame.
-func joinRows(n int, writeRow func(b *builder, row int)) string {
-	var b builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		writeRow(&b, i)
-	}
-	return b.String()
-}

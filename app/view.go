@@ -162,18 +162,7 @@ type bandSig struct {
 func (m *Model) bandNow(l *dashLayout) bandSig {
 	sig := bandSig{top: l.bandTop, h: l.bandH, boxes: l.boxes, ok: true}
 	for k, bx := range l.boxes[:l.nBoxes] {
-		var c *rowCache
-		switch bx.kind {
-		case panelMetrics:
-			c = &m.metrics.rows
-		case panelChart:
-			c = &m.chart.rows
-		case panelGPUs:
-			c = &m.gpus.rows
-		case panelConfig:
-			c = &m.config.rows
-		}
-		fills, ok := c.current(bx.w, l.bandH)
+		fills, ok := m.panel(bx.kind).box().rows.current(bx.w, l.bandH)
 		if !ok {
 			return bandSig{}
 		}
@@ -207,14 +196,13 @@ func (m *Model) renderDashboard() {
 	}
 	grid := false
 	for _, bx := range l.boxes[:l.nBoxes] {
+		m.panel(bx.kind).box().setSize(bx.w, l.bandH)
 		switch bx.kind {
 		case panelMetrics:
-			m.metrics.SetSize(bx.w, l.bandH)
 			if due {
 				m.metrics.SetMetrics(&m.snap)
 			}
 		case panelChart:
-			m.chart.SetSize(bx.w, l.bandH)
 			if due || m.chart.stale() {
 				var end int64
 				if m.snap.Run != nil {
@@ -224,7 +212,6 @@ func (m *Model) renderDashboard() {
 			}
 		case panelGPUs:
 			grid = true
-			m.gpus.SetSize(bx.w, l.bandH)
 			gdue := m.gpusDue
 			m.gpusDue = false
 			if gdue {
@@ -241,7 +228,6 @@ func (m *Model) renderDashboard() {
 			}
 			m.snap.MaxGPUs = need
 		case panelConfig:
-			m.config.SetSize(bx.w, l.bandH)
 			m.config.SetRun(m.snap.Run)
 		}
 	}
@@ -298,17 +284,22 @@ func (m *Model) writeBand(b *builder, l *dashLayout, i int) {
 		if k > 0 {
 			b.WriteByte(' ')
 		}
-		switch bx.kind {
-		case panelMetrics:
-			m.metrics.writeRow(b, i)
-		case panelChart:
-			m.chart.writeRow(b, i)
-		case panelGPUs:
-			m.gpus.writeRow(b, i)
-		case panelConfig:
-			m.config.writeRow(b, i)
-		}
+		p := m.panel(bx.kind)
+		p.box().writeRow(b, i, p)
 	}
+}
+
+// panel is the band panel of kind k.
+func (m *Model) panel(k panelKind) panel {
+	switch k {
+	case panelChart:
+		return &m.chart
+	case panelGPUs:
+		return &m.gpus
+	case panelConfig:
+		return &m.config
+	}
+	return &m.metrics
 }
 
 // helpOverlay returns the help box and the log row it starts at, or nil.
