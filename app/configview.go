@@ -15,8 +15,8 @@ type configView struct {
 	items []metricItem
 }
 
-// SetRun formats the run's configuration (only when the run changes).
-func (v *configView) SetRun(run *sim.Run) {
+// setRun formats the run's configuration (only when the run changes).
+func (v *configView) setRun(run *sim.Run) {
 	if run == v.run {
 		return
 	}

@@ -21,9 +21,9 @@ type gpuGridView struct {
 	extra   [1]span // the top border's "N nodes · M GPUs"
 }
 
-// SetGPUs takes the snapshot's telemetry (node-major). The snapshot may hold
+// setGPUs takes the snapshot's telemetry (node-major). The snapshot may hold
 // only the first nodes (Snapshot.MaxGPUs): the rest are counted in "+N".
-func (v *gpuGridView) SetGPUs(run *sim.Run, gpus []sim.GPUStat) {
+func (v *gpuGridView) setGPUs(run *sim.Run, gpus []sim.GPUStat) {
 	// A copy: the snapshot's slice is refilled on every tick, the grid
 	// refreshes once per second.
 	v.gpus = append(v.gpus[:0], gpus...)

@@ -37,8 +37,8 @@ type headerView struct {
 	clk     []byte // the clocks' text, reused every frame
 }
 
-// SetSize sets the width; the header is one row.
-func (v *headerView) SetSize(w, _ int) { v.w = w }
+// setSize sets the width; the header is one row.
+func (v *headerView) setSize(w, _ int) { v.w = w }
 
 // headerState is everything the header shows that changes during a run.
 type headerState struct {
@@ -47,8 +47,8 @@ type headerState struct {
 	paused bool
 }
 
-// SetState gives the header the live state it shows.
-func (v *headerView) SetState(st headerState) { v.st = st }
+// setState gives the header the live state it shows.
+func (v *headerView) setState(st headerState) { v.st = st }
 
 // writeRow appends the header row and returns its width.
 func (v *headerView) writeRow(b *builder) int {

@@ -183,7 +183,7 @@ func TestPlainModeIsOnlyLogAndBars(t *testing.T) {
 	m.Update(press("v"))
 	f := plainFrame(m)
 	var want []string
-	for i := 0; i < m.log.Len(); i++ {
+	for i := 0; i < m.log.count(); i++ {
 		want = append(want, m.log.lineText(m.log.line(i)))
 	}
 	for i := range m.snap.Bars {
@@ -228,7 +228,7 @@ func TestGPUGridCollapsesNodes(t *testing.T) {
 	var v gpuGridView
 	v.th = &th
 	v.setSize(44, 8)
-	v.SetGPUs(run, gpus)
+	v.setGPUs(run, gpus)
 	out := panelText(&v)
 	if !strings.Contains(out, "+11 nodes") || !strings.Contains(out, "node04") || strings.Contains(out, "node05") {
 		t.Fatalf("16 nodes in 6 rows should show 5 nodes then +11:\n%s", out)
@@ -250,7 +250,7 @@ func TestLossChartFitsExactly(t *testing.T) {
 			var v lossChartView
 			v.th = &th
 			v.setSize(w, h)
-			v.SetHistory(pts, val, 1600)
+			v.setHistory(pts, val, 1600)
 			out := panelText(&v)
 			checkFrame(t, out, w, h, fmt.Sprintf("chart %dx%d", w, h))
 			for i, l := range strings.Split(out, "\n") {

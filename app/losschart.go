@@ -38,10 +38,10 @@ func (v *lossChartView) invalidate() {
 	v.rows.invalidate()
 }
 
-// SetHistory redraws the chart if the history or size changed. The x axis
+// setHistory redraws the chart if the history or size changed. The x axis
 // spans the history's first step to the run's last (endStep), so the curve
 // grows to the right and drawn columns stay put between refreshes.
-func (v *lossChartView) SetHistory(loss, val []sim.LossPoint, endStep int64) {
+func (v *lossChartView) setHistory(loss, val []sim.LossPoint, endStep int64) {
 	v.endStep = endStep
 	var last sim.LossPoint
 	if len(loss) > 0 {

@@ -31,8 +31,8 @@ func (v *metricsView) cols() int {
 	return 1
 }
 
-// SetMetrics formats the numbers of a snapshot.
-func (v *metricsView) SetMetrics(s *sim.Snapshot) {
+// setMetrics formats the numbers of a snapshot.
+func (v *metricsView) setMetrics(s *sim.Snapshot) {
 	th := v.th
 	m := &s.Metrics
 	v.items = v.items[:0]

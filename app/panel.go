@@ -39,7 +39,7 @@ func (p *boxPanel) writeRow(b *builder, i int, c panel) {
 	if p.rows.get(b, p.w, p.h, i) {
 		return
 	}
-	start := b.Len()
+	start := len(b.buf)
 	th := p.th
 	switch i {
 	case 0:
