@@ -183,8 +183,8 @@ func speedOf(o sim.Options) float64 {
 func (m *Model) setStream(s *sim.Stream) {
 	m.stream = s
 	m.runID = sim.EncodeRunID(s.Options())
-	m.footer.SetRun(m.cfg.Share, m.runID)
-	m.log.SetSource(s)
+	m.footer.setRun(m.cfg.Share, m.runID)
+	m.log.setSource(s)
 	m.next = 0
 	m.pull()
 }

@@ -15,21 +15,18 @@ type barsView struct {
 	text  []string // formatted once per frame per bar
 }
 
-// SetSize sets the width every bar is formatted to; the caller gives the
+// setSize sets the width every bar is formatted to; the caller gives the
 // bars as many rows as there are, up to the height it has.
-func (v *barsView) SetSize(w, _ int) { v.w = w }
+func (v *barsView) setSize(w, _ int) { v.w = w }
 
-// SetBars takes the live bars of a snapshot and formats them.
-func (v *barsView) SetBars(bars []sim.Bar) {
+// setBars takes the live bars of a snapshot and formats them.
+func (v *barsView) setBars(bars []sim.Bar) {
 	v.bars = bars
 	v.text = v.text[:0]
 	for i := range bars {
 		v.text = append(v.text, bars[i].Format(v.w))
 	}
 }
-
-// Len is the number of bars.
-func (v *barsView) Len() int { return len(v.text) }
 
 // writeRow appends bar i and returns its width.
 func (v *barsView) writeRow(b *builder, i int) int {
@@ -55,9 +52,4 @@ func (v *barsView) writeRow(b *builder, i int) int {
 	th.barFill.write(b, s[a+1:z])
 	b.WriteString(s[z:])
 	return w
-}
-
-// View renders the bars as lines (the sub-view API).
-func (v *barsView) View() string {
-	return joinRows(len(v.text), func(b *builder, i int) { v.writeRow(b, i) })
 }

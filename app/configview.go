@@ -10,19 +10,13 @@ import (
 // laid out on the cluster, what it reads, how it is optimized. It is what
 // makes the numbers elsewhere checkable.
 type configView struct {
-	th    *theme
-	w, h  int
+	boxPanel
 	run   *sim.Run
-	width int
 	items []metricItem
-	rows  rowCache
 }
 
-// SetSize sets the panel's outer size (borders included).
-func (v *configView) SetSize(w, h int) { v.w, v.h = w, h }
-
-// SetRun formats the run's configuration (only when the run changes).
-func (v *configView) SetRun(run *sim.Run) {
+// setRun formats the run's configuration (only when the run changes).
+func (v *configView) setRun(run *sim.Run) {
 	if run == v.run {
 		return
 	}
@@ -86,46 +80,20 @@ func frameworkName(f sim.Framework) string {
 	return "HF Trainer"
 }
 
-// invalidate drops the drawn rows (theme change).
-func (v *configView) invalidate() { v.rows.invalidate() }
+func (v *configView) top() (string, []span) { return "run config", nil }
 
-// writeRow appends row i of the panel (exactly w cells), drawn once per
-// run, size or theme.
-func (v *configView) writeRow(b *builder, i int) {
-	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
-}
-
-// drawRow draws row i of the panel (exactly w cells).
-func (v *configView) drawRow(b *builder, i int) {
-	th := v.th
-	switch i {
-	case 0:
-		boxTop(b, th, v.w, "run config")
-		return
-	case v.h - 1:
-		boxBottom(b, th, v.w)
-		return
+// writeLine appends item r, "label  value", the value cut at its end (an
+// output path keeps its last, telling part).
+func (v *configView) writeLine(b *builder, r, inner int) int {
+	if r >= len(v.items) {
+		return 0
 	}
-	inner := v.w - 4
-	boxSide(b, th)
-	b.WriteByte(' ')
-	used := 0
-	if k := i - 1; k < len(v.items) {
-		it := &v.items[k]
-		lw := min(metricLabelW, inner)
-		l, w := clip(it.label, lw)
-		th.dim.write(b, l)
-		spaces(b, lw-w)
-		val, vw := clipTail(it.value, inner-lw)
-		b.WriteString(val)
-		used = lw + vw
-	}
-	spaces(b, inner-used)
-	b.WriteByte(' ')
-	boxSide(b, th)
-}
-
-// View renders the panel (the sub-view API).
-func (v *configView) View() string {
-	return joinRows(v.h, v.writeRow)
+	it := &v.items[r]
+	lw := min(metricLabelW, inner)
+	l, w := clip(it.label, lw)
+	v.th.dim.write(b, l)
+	spaces(b, lw-w)
+	val, vw := clipTail(it.value, inner-lw)
+	b.WriteString(val)
+	return lw + vw
 }

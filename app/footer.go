@@ -12,15 +12,15 @@ type footerView struct {
 	valid bool
 }
 
-// SetSize sets the width; the footer is one row.
-func (v *footerView) SetSize(w, _ int) {
+// setSize sets the width; the footer is one row.
+func (v *footerView) setSize(w, _ int) {
 	if w != v.w {
 		v.w, v.valid = w, false
 	}
 }
 
-// SetRun sets how the server is reached and the run id shown.
-func (v *footerView) SetRun(share Share, id string) {
+// setRun sets how the server is reached and the run id shown.
+func (v *footerView) setRun(share Share, id string) {
 	if share != v.share || id != v.id {
 		v.share, v.id, v.valid = share, id, false
 	}
@@ -32,8 +32,8 @@ func (v *footerView) invalidate() { v.valid = false }
 // footerSep separates the ssh line from the web link.
 const footerSep = " · "
 
-// View renders the footer row: the first of these layouts that fits.
-func (v *footerView) View() string {
+// row renders the footer row: the first of these layouts that fits.
+func (v *footerView) row() string {
 	if v.valid {
 		return v.text
 	}

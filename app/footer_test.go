@@ -38,9 +38,9 @@ func TestFooterShowsTheExactJoinLines(t *testing.T) {
 		join, web := share.SSHLine(id), share.WebLink(id)
 		for w := 10; w <= 300; w++ {
 			v := footerView{th: &th}
-			v.SetSize(w, 1)
-			v.SetRun(share, id)
-			out := v.View()
+			v.setSize(w, 1)
+			v.setRun(share, id)
+			out := v.row()
 			plain := ansi.Strip(out)
 			if ansi.StringWidth(out) > w {
 				t.Fatalf("width %d: footer is %d wide", w, ansi.StringWidth(out))

@@ -13,21 +13,17 @@ var utilGlyphs = [...]string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "�
 // gpuGridView is the cluster at a glance: one row per node (or per GPU on a
 // single node), cells colored by health, as many nodes as fit, then "+N".
 type gpuGridView struct {
-	th      *theme
-	w, h    int
+	boxPanel
 	gpus    []sim.GPUStat
 	nodes   int
 	perNode int
 	tmp     []byte
-	rows    rowCache
+	extra   [1]span // the top border's "N nodes · M GPUs"
 }
 
-// SetSize sets the panel's outer size (borders included).
-func (v *gpuGridView) SetSize(w, h int) { v.w, v.h = w, h }
-
-// SetGPUs takes the snapshot's telemetry (node-major). The snapshot may hold
+// setGPUs takes the snapshot's telemetry (node-major). The snapshot may hold
 // only the first nodes (Snapshot.MaxGPUs): the rest are counted in "+N".
-func (v *gpuGridView) SetGPUs(run *sim.Run, gpus []sim.GPUStat) {
+func (v *gpuGridView) setGPUs(run *sim.Run, gpus []sim.GPUStat) {
 	// A copy: the snapshot's slice is refilled on every tick, the grid
 	// refreshes once per second.
 	v.gpus = append(v.gpus[:0], gpus...)
@@ -84,43 +80,29 @@ func (v *gpuGridView) shown() int {
 // perGPU says whether rows are GPUs (a single node) rather than nodes.
 func (v *gpuGridView) perGPU() bool { return v.nodes == 1 }
 
-// invalidate drops the drawn rows (theme change).
-func (v *gpuGridView) invalidate() { v.rows.invalidate() }
-
-// writeRow appends row i of the panel (exactly w cells), drawn once per
-// change of telemetry, size or theme.
-func (v *gpuGridView) writeRow(b *builder, i int) {
-	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
+// top counts the cluster's nodes and GPUs after the title.
+func (v *gpuGridView) top() (string, []span) {
+	extra := ""
+	if v.nodes > 0 {
+		d := strconv.AppendInt(v.tmp[:0], int64(v.nodes), 10)
+		d = append(d, " node"...)
+		if v.nodes != 1 {
+			d = append(d, 's')
+		}
+		d = append(d, " · "...)
+		d = strconv.AppendInt(d, int64(v.nodes*v.perNode), 10)
+		d = append(d, " GPUs"...)
+		v.tmp = d
+		extra = string(d)
+	}
+	v.extra[0] = span{extra, v.th.dim}
+	return "GPUs", v.extra[:]
 }
 
-// drawRow draws row i of the panel (exactly w cells).
-func (v *gpuGridView) drawRow(b *builder, i int) {
+// writeLine appends line row: a node (or a GPU of a single node), the
+// "+N" that counts the rest, or nothing.
+func (v *gpuGridView) writeLine(b *builder, row, inner int) int {
 	th := v.th
-	switch i {
-	case 0:
-		extra := ""
-		if v.nodes > 0 {
-			d := strconv.AppendInt(v.tmp[:0], int64(v.nodes), 10)
-			d = append(d, " node"...)
-			if v.nodes != 1 {
-				d = append(d, 's')
-			}
-			d = append(d, " · "...)
-			d = strconv.AppendInt(d, int64(v.nodes*v.perNode), 10)
-			d = append(d, " GPUs"...)
-			v.tmp = d
-			extra = string(d)
-		}
-		boxTop(b, th, v.w, "GPUs", span{extra, th.dim})
-		return
-	case v.h - 1:
-		boxBottom(b, th, v.w)
-		return
-	}
-	inner := v.w - 4
-	boxSide(b, th)
-	b.WriteByte(' ')
-	row := i - 1
 	total, _ := v.total()
 	shown := v.shown()
 	var used int
@@ -143,9 +125,7 @@ func (v *gpuGridView) drawRow(b *builder, i int) {
 	default:
 		used = v.writeNode(b, row, inner)
 	}
-	spaces(b, inner-used)
-	b.WriteByte(' ')
-	boxSide(b, th)
+	return used
 }
 
 // writeNode appends "node03 ▇▇▇▇▇▇▇▇  98%  71C  612W  61.2G" within room.
@@ -249,11 +229,6 @@ func (v *gpuGridView) writeGPU(b *builder, g *sim.GPUStat, room int) int {
 func utilGlyph(u float64) string {
 	i := int(u*float64(len(utilGlyphs)) - 0.001)
 	return utilGlyphs[max(0, min(i, len(utilGlyphs)-1))]
-}
-
-// View renders the panel (the sub-view API).
-func (v *gpuGridView) View() string {
-	return joinRows(v.h, v.writeRow)
 }
 
 // writeFields writes the util, temperature, power and memory fields that end

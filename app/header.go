@@ -37,8 +37,8 @@ type headerView struct {
 	clk     []byte // the clocks' text, reused every frame
 }
 
-// SetSize sets the width; the header is one row.
-func (v *headerView) SetSize(w, _ int) { v.w = w }
+// setSize sets the width; the header is one row.
+func (v *headerView) setSize(w, _ int) { v.w = w }
 
 // headerState is everything the header shows that changes during a run.
 type headerState struct {
@@ -47,8 +47,8 @@ type headerState struct {
 	paused bool
 }
 
-// SetState gives the header the live state it shows.
-func (v *headerView) SetState(st headerState) { v.st = st }
+// setState gives the header the live state it shows.
+func (v *headerView) setState(st headerState) { v.st = st }
 
 // writeRow appends the header row and returns its width.
 func (v *headerView) writeRow(b *builder) int {
@@ -233,11 +233,4 @@ func clusterLabel(r *sim.Run) string {
 	d = append(d, ' ')
 	d = append(d, strings.TrimPrefix(strings.TrimPrefix(r.GPU.Name, "NVIDIA "), "AMD ")...)
 	return string(d)
-}
-
-// View renders the header row (the sub-view API).
-func (v *headerView) View() string {
-	var b builder
-	v.writeRow(&b)
-	return b.String()
 }

@@ -47,6 +47,20 @@ func frame(m *Model) string { return m.View().Content }
 // plainFrame is the frame with escape codes stripped.
 func plainFrame(m *Model) string { return ansi.Strip(frame(m)) }
 
+// panelText is a band panel alone, its rows one a line, as the model
+// composes them into the band.
+func panelText(p panel) string {
+	f := p.box()
+	var b builder
+	for i := range f.h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		f.writeRow(&b, i, p)
+	}
+	return b.String()
+}
+
 // checkFrame asserts the frame has exactly h lines, none wider than w cells,
 // and no cut box border.
 func checkFrame(t testing.TB, s string, w, h int, ctx string) {

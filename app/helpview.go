@@ -20,8 +20,8 @@ type helpView struct {
 	valid  bool
 }
 
-// SetSize sets the box's width and the most rows it may take.
-func (v *helpView) SetSize(w, maxH int) {
+// setSize sets the box's width and the most rows it may take.
+func (v *helpView) setSize(w, maxH int) {
 	if w != v.w || maxH != v.maxH {
 		v.w, v.maxH, v.valid = w, maxH, false
 	}
@@ -30,9 +30,9 @@ func (v *helpView) SetSize(w, maxH int) {
 // invalidate drops the cached box (theme change).
 func (v *helpView) invalidate() { v.valid = false }
 
-// Lines returns the box, building it when size or theme changed. It returns
+// boxLines returns the box, building it when size or theme changed. It returns
 // nil when not even the one-line help fits.
-func (v *helpView) Lines() []string {
+func (v *helpView) boxLines() []string {
 	if v.valid {
 		return v.lines
 	}
@@ -77,7 +77,7 @@ func (v *helpView) Lines() []string {
 	boxTop(&b, th, v.w, "keys")
 	v.lines = append(v.lines, b.String())
 	for _, l := range body {
-		b.Reset()
+		b.reset()
 		boxSide(&b, th)
 		b.WriteByte(' ')
 		b.WriteString(l)
@@ -86,7 +86,7 @@ func (v *helpView) Lines() []string {
 		boxSide(&b, th)
 		v.lines = append(v.lines, b.String())
 	}
-	b.Reset()
+	b.reset()
 	boxBottom(&b, th, v.w)
 	v.lines = append(v.lines, b.String())
 	return v.lines
@@ -111,9 +111,4 @@ func fits(lines []string, w int) bool {
 		}
 	}
 	return true
-}
-
-// View renders the box (the sub-view API).
-func (v *helpView) View() string {
-	return strings.Join(v.Lines(), "\n")
 }

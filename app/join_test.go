@@ -30,7 +30,7 @@ func tickAt(m *Model, at time.Time) { m.Update(tickMsg{at: at, gen: m.gen}) }
 // logTail is the text of the last n log lines the model holds.
 func logTail(m *Model, n int) []string {
 	var out []string
-	for i := max(0, m.log.Len()-n); i < m.log.Len(); i++ {
+	for i := max(0, m.log.count()-n); i < m.log.count(); i++ {
 		out = append(out, m.log.lineText(m.log.line(i)))
 	}
 	return out
@@ -73,8 +73,8 @@ func TestViewersOfOneRunAreIndependent(t *testing.T) {
 	t0 := start.Add(25 * time.Minute)
 	tickAt(a, t0)
 	tickAt(b, t0)
-	if a.log.Len() < 20 {
-		t.Fatalf("joined viewer's log holds %d lines, want the recent history", a.log.Len())
+	if a.log.count() < 20 {
+		t.Fatalf("joined viewer's log holds %d lines, want the recent history", a.log.count())
 	}
 	if !strings.Contains(plainFrame(a), a.snap.Run.Name) || barLineOf(plainFrame(a)) == "" {
 		t.Fatalf("joined viewer's first frame lacks the run or a bar:\n%s", plainFrame(a))
@@ -249,10 +249,10 @@ func TestLiveViewerHoldsWhenTheClockStepsBack(t *testing.T) {
 	now := testStart.Add(7 * time.Minute)
 	tickAt(m, now)
 	tickAt(m, now.Add(time.Second))
-	at, lines := m.stream.Now(), m.log.Len()
+	at, lines := m.stream.Now(), m.log.count()
 	tickAt(m, now.Add(900*time.Millisecond))
-	if m.stream.Now() != at || m.log.Len() != lines {
-		t.Fatalf("a 100ms clock step back moved the viewer %v -> %v (log %d -> %d lines)", at, m.stream.Now(), lines, m.log.Len())
+	if m.stream.Now() != at || m.log.count() != lines {
+		t.Fatalf("a 100ms clock step back moved the viewer %v -> %v (log %d -> %d lines)", at, m.stream.Now(), lines, m.log.count())
 	}
 	tickAt(m, now.Add(2*time.Second))
 	if want := 7*time.Minute + 2*time.Second; m.stream.Now() != want {

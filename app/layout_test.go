@@ -183,7 +183,7 @@ func TestPlainModeIsOnlyLogAndBars(t *testing.T) {
 	m.Update(press("v"))
 	f := plainFrame(m)
 	var want []string
-	for i := 0; i < m.log.Len(); i++ {
+	for i := 0; i < m.log.count(); i++ {
 		want = append(want, m.log.lineText(m.log.line(i)))
 	}
 	for i := range m.snap.Bars {
@@ -225,10 +225,11 @@ func TestGPUGridCollapsesNodes(t *testing.T) {
 		gpus[i] = sim.GPUStat{Node: i / 8, Local: i % 8, Util: 0.97, TempC: 70, MemUsedMiB: 60000, MemTotalMiB: 81559, PowerW: 600, PowerCapW: 700, Health: sim.Health(i % 3)}
 	}
 	th := newTheme(true, 0)
-	v := gpuGridView{th: &th}
-	v.SetSize(44, 8)
-	v.SetGPUs(run, gpus)
-	out := v.View()
+	var v gpuGridView
+	v.th = &th
+	v.setSize(44, 8)
+	v.setGPUs(run, gpus)
+	out := panelText(&v)
 	if !strings.Contains(out, "+11 nodes") || !strings.Contains(out, "node04") || strings.Contains(out, "node05") {
 		t.Fatalf("16 nodes in 6 rows should show 5 nodes then +11:\n%s", out)
 	}
@@ -246,10 +247,11 @@ func TestLossChartFitsExactly(t *testing.T) {
 	th := newTheme(true, 0)
 	for _, w := range []int{20, 30, 44, 61, 72} {
 		for _, h := range []int{3, 4, 6, 9, 20, 40} {
-			v := lossChartView{th: &th}
-			v.SetSize(w, h)
-			v.SetHistory(pts, val, 1600)
-			out := v.View()
+			var v lossChartView
+			v.th = &th
+			v.setSize(w, h)
+			v.setHistory(pts, val, 1600)
+			out := panelText(&v)
 			checkFrame(t, out, w, h, fmt.Sprintf("chart %dx%d", w, h))
 			for i, l := range strings.Split(out, "\n") {
 				if ansi.StringWidth(l) != w {

@@ -73,8 +73,8 @@ type logPane struct {
 // restyled says the rows' look changed: every drawn row is out of date.
 func (p *logPane) restyled() { p.gen++ }
 
-// SetHighlight chooses whether loss values are painted (dashboard).
-func (p *logPane) SetHighlight(on bool) {
+// setHighlight chooses whether loss values are painted (dashboard).
+func (p *logPane) setHighlight(on bool) {
 	if on != p.highlight {
 		p.highlight = on
 		p.restyled()
@@ -113,7 +113,7 @@ func (p *logPane) rowText(i int) string {
 	}
 	p.writeRow(&p.scratch, i)
 	s := string(p.scratch.buf)
-	p.scratch.Reset()
+	p.scratch.reset()
 	for len(d.rows) <= r.off {
 		d.rows = append(d.rows, "")
 	}
@@ -121,8 +121,8 @@ func (p *logPane) rowText(i int) string {
 	return s
 }
 
-// SetSize sets the pane's cells.
-func (p *logPane) SetSize(w, h int) {
+// setSize sets the pane's cells.
+func (p *logPane) setSize(w, h int) {
 	if w != p.w || h != p.h {
 		if w != p.w {
 			p.restyled()
@@ -132,8 +132,8 @@ func (p *logPane) SetSize(w, h int) {
 	}
 }
 
-// SetWrap chooses wrapping (plain mode) or cutting (dashboard) of long lines.
-func (p *logPane) SetWrap(wrap bool) {
+// setWrap chooses wrapping (plain mode) or cutting (dashboard) of long lines.
+func (p *logPane) setWrap(wrap bool) {
 	if wrap != p.wrap {
 		p.wrap = wrap
 		p.laidOut = false
@@ -141,14 +141,14 @@ func (p *logPane) SetWrap(wrap bool) {
 	}
 }
 
-// SetSource forgets every line and reads new ones from src (a new stream).
-func (p *logPane) SetSource(src eventSource) {
+// setSource forgets every line and reads new ones from src (a new stream).
+func (p *logPane) setSource(src eventSource) {
 	p.src = src
-	p.Reset()
+	p.reset()
 }
 
-// Reset forgets every line (a seek or a new run).
-func (p *logPane) Reset() {
+// reset forgets every line (a seek or a new run).
+func (p *logPane) reset() {
 	for i := range p.drawn {
 		p.drawn[i] = drawnLine{}
 	}
@@ -157,8 +157,8 @@ func (p *logPane) Reset() {
 	p.hasText, p.text = false, ""
 }
 
-// Len is the number of lines held.
-func (p *logPane) Len() int { return p.n }
+// count is the number of lines held.
+func (p *logPane) count() int { return p.n }
 
 // line returns the i-th oldest line held, measured.
 func (p *logPane) line(i int) *logLine {
@@ -169,10 +169,10 @@ func (p *logPane) line(i int) *logLine {
 	return l
 }
 
-// Push appends event e (held by the source), dropping the oldest line when
+// push appends event e (held by the source), dropping the oldest line when
 // full. The line is measured only when a layout reaches it: a fast run
 // pushes more lines per tick than a screen shows.
-func (p *logPane) Push(e *sim.Event) {
+func (p *logPane) push(e *sim.Event) {
 	slot := (p.head + p.n) % logCap
 	if p.n < logCap {
 		p.n++
@@ -362,12 +362,6 @@ func (p *logPane) writeRow(b *builder, i int) int {
 		seg(l.pre, len(s), body)
 	}
 	return to - from
-}
-
-// View renders the pane as h lines (the sub-view API; the root writes rows
-// straight into its frame instead).
-func (p *logPane) View() string {
-	return joinRows(p.h, func(b *builder, i int) { p.writeRow(b, i) })
 }
 
 // levelPaint paints a line's level word: every level has its color.

@@ -13,8 +13,7 @@ import (
 // on the same step axis), so asciigraph draws without interpolating and the
 // chart's size is known before drawing: labels + axis + columns = width.
 type lossChartView struct {
-	th   *theme
-	w, h int
+	boxPanel
 	// cache key: the chart is redrawn only when the history or size changes.
 	keyN, keyVN int
 	keyLast     sim.LossPoint
@@ -27,11 +26,7 @@ type lossChartView struct {
 	train, val  []float64
 	tmp         []byte
 	valid       bool
-	rows        rowCache
 }
-
-// SetSize sets the panel's outer size (borders included).
-func (v *lossChartView) SetSize(w, h int) { v.w, v.h = w, h }
 
 // stale reports whether the drawing does not match the panel's size (or
 // theme): it must be redrawn whatever the refresh schedule says.
@@ -43,10 +38,10 @@ func (v *lossChartView) invalidate() {
 	v.rows.invalidate()
 }
 
-// SetHistory redraws the chart if the history or size changed. The x axis
+// setHistory redraws the chart if the history or size changed. The x axis
 // spans the history's first step to the run's last (endStep), so the curve
 // grows to the right and drawn columns stay put between refreshes.
-func (v *lossChartView) SetHistory(loss, val []sim.LossPoint, endStep int64) {
+func (v *lossChartView) setHistory(loss, val []sim.LossPoint, endStep int64) {
 	v.endStep = endStep
 	var last sim.LossPoint
 	if len(loss) > 0 {
@@ -261,27 +256,13 @@ func resample(dst []float64, pts []sim.LossPoint, s0, s1 int64, cols int) []floa
 	return dst
 }
 
-// writeRow appends row i of the panel (exactly w cells), drawn once per
-// redraw, size or theme.
-func (v *lossChartView) writeRow(b *builder, i int) {
-	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
-}
+// top shows the last train and validation losses after the title.
+func (v *lossChartView) top() (string, []span) { return "loss", v.legend[:v.nLegend] }
 
-// drawRow draws row i of the panel (exactly w cells).
-func (v *lossChartView) drawRow(b *builder, i int) {
+// writeLine appends line row of the inside: a plot line, the step caption
+// under the plot (or the waiting notice in the middle), or blank.
+func (v *lossChartView) writeLine(b *builder, row, inner int) int {
 	th := v.th
-	switch i {
-	case 0:
-		boxTop(b, th, v.w, "loss", v.legend[:v.nLegend]...)
-		return
-	case v.h - 1:
-		boxBottom(b, th, v.w)
-		return
-	}
-	inner := v.w - 4
-	boxSide(b, th)
-	b.WriteByte(' ')
-	row := i - 1
 	rows := v.h - 3
 	// Plot lines sit at the bottom of the plot area, the caption under them.
 	top := rows - len(v.lines)
@@ -302,11 +283,5 @@ func (v *lossChartView) drawRow(b *builder, i int) {
 	default:
 		spaces(b, inner)
 	}
-	b.WriteByte(' ')
-	boxSide(b, th)
-}
-
-// View renders the panel (the sub-view API).
-func (v *lossChartView) View() string {
-	return joinRows(v.h, v.writeRow)
+	return inner
 }

@@ -6,11 +6,9 @@ import (
 
 // metricsView is the key-numbers panel: what an ML engineer looks at first.
 type metricsView struct {
-	th    *theme
-	w, h  int
+	boxPanel
 	items []metricItem
 	tmp   []byte
-	rows  rowCache
 	// vals and ends hold every item's value back to back while they are
 	// formatted: one string for all of them, not one per item.
 	vals []byte
@@ -25,9 +23,6 @@ type metricItem struct {
 // metricLabelW fits the longest label ("TFLOP/s/GPU") plus a gap.
 const metricLabelW = 12
 
-// SetSize sets the panel's outer size (borders included).
-func (v *metricsView) SetSize(w, h int) { v.w, v.h = w, h }
-
 // cols is how many item columns fit side by side.
 func (v *metricsView) cols() int {
 	if v.w-4 >= 2*(metricLabelW+16)+3 {
@@ -36,8 +31,8 @@ func (v *metricsView) cols() int {
 	return 1
 }
 
-// SetMetrics formats the numbers of a snapshot.
-func (v *metricsView) SetMetrics(s *sim.Snapshot) {
+// setMetrics formats the numbers of a snapshot.
+func (v *metricsView) setMetrics(s *sim.Snapshot) {
 	th := v.th
 	m := &s.Metrics
 	v.items = v.items[:0]
@@ -116,37 +111,19 @@ func (v *metricsView) SetMetrics(s *sim.Snapshot) {
 	}
 }
 
-// invalidate drops the drawn rows (theme change).
-func (v *metricsView) invalidate() { v.rows.invalidate() }
+func (v *metricsView) top() (string, []span) { return "metrics", nil }
 
-// writeRow appends row i of the panel (exactly w cells), drawn once per
-// change of numbers, size or theme.
-func (v *metricsView) writeRow(b *builder, i int) {
-	v.rows.writeRow(b, v.w, v.h, i, v.drawRow)
-}
-
-// drawRow draws row i of the panel (exactly w cells).
-func (v *metricsView) drawRow(b *builder, i int) {
+// writeLine appends line r: one item, or two side by side when wide.
+func (v *metricsView) writeLine(b *builder, r, inner int) int {
 	th := v.th
-	switch i {
-	case 0:
-		boxTop(b, th, v.w, "metrics")
-		return
-	case v.h - 1:
-		boxBottom(b, th, v.w)
-		return
-	}
-	inner := v.w - 4
 	cols := v.cols()
 	colW := inner
 	if cols == 2 {
 		colW = (inner - 3) / 2
 	}
-	boxSide(b, th)
-	b.WriteByte(' ')
 	used := 0
 	for c := range cols {
-		k := (i-1)*cols + c
+		k := r*cols + c
 		if c > 0 {
 			spaces(b, 3)
 			used += 3
@@ -163,12 +140,5 @@ func (v *metricsView) drawRow(b *builder, i int) {
 		spaces(b, colW-min(metricLabelW, colW)-vw)
 		used += colW
 	}
-	spaces(b, inner-used)
-	b.WriteByte(' ')
-	boxSide(b, th)
-}
-
-// View renders the panel (the sub-view API).
-func (v *metricsView) View() string {
-	return joinRows(v.h, v.writeRow)
+	return used
 }

@@ -16,11 +16,11 @@ type pipelineView struct {
 	tmp  []byte
 }
 
-// SetSize sets the width; the pipeline is one row.
-func (v *pipelineView) SetSize(w, _ int) { v.w = w }
+// setSize sets the width; the pipeline is one row.
+func (v *pipelineView) setSize(w, _ int) { v.w = w }
 
-// SetSnapshot gives the pipeline the live state it shows.
-func (v *pipelineView) SetSnapshot(s *sim.Snapshot) { v.snap = s }
+// setSnapshot gives the pipeline the live state it shows.
+func (v *pipelineView) setSnapshot(s *sim.Snapshot) { v.snap = s }
 
 // writeRow appends "INIT ▸ TRAIN ▸ VALID ▸ EXPORT ▸ SUMMARY" with the
 // current stage highlighted, and the step/epoch on the right when room.
@@ -95,11 +95,4 @@ func (v *pipelineView) writeRow(b *builder) int {
 		}
 	}
 	return w
-}
-
-// View renders the row (the sub-view API).
-func (v *pipelineView) View() string {
-	var b builder
-	v.writeRow(&b)
-	return b.String()
 }

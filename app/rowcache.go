@@ -25,25 +25,30 @@ func (c *rowCache) current(w, h int) (uint64, bool) {
 // invalidate marks the rows as out of date (new inputs or theme).
 func (c *rowCache) invalidate() { c.valid = false }
 
-// writeRow appends row i of a w×h panel: the cached copy, or drawn with
-// draw (and cached) when the inputs or size changed since it was drawn.
-func (c *rowCache) writeRow(b *builder, w, h, i int, draw func(b *builder, i int)) {
+// get appends row i of a w×h panel if the cache holds it drawn from the
+// current inputs at that size, and reports whether it did; if not, the
+// caller draws the row and hands it to put. A new size or inputs start a
+// new fill.
+func (c *rowCache) get(b *builder, w, h, i int) bool {
 	if !c.valid || c.w != w || c.h != h {
 		c.buf, c.ends = c.buf[:0], c.ends[:0]
 		c.w, c.h, c.valid = w, h, true
 		c.fills++
 	}
-	if i >= 0 && i < len(c.ends) {
-		start := 0
-		if i > 0 {
-			start = c.ends[i-1]
-		}
-		b.Write(c.buf[start:c.ends[i]])
-		return
+	if i < 0 || i >= len(c.ends) {
+		return false
 	}
-	start := b.Len()
-	draw(b, i)
-	// Rows are asked for top to bottom; one out of order is drawn, not kept.
+	start := 0
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	b.Write(c.buf[start:c.ends[i]])
+	return true
+}
+
+// put keeps what b holds from start on as row i, the row get did not have.
+// Rows are asked for top to bottom; one out of order is drawn, not kept.
+func (c *rowCache) put(b *builder, start, i int) {
 	if i == len(c.ends) {
 		c.buf = append(c.buf, b.buf[start:]...)
 		c.ends = append(c.ends, len(c.buf))

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"slices"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -10,7 +9,7 @@ import (
 )
 
 // builder appends styled text. Unlike strings.Builder it keeps its buffer
-// across Reset, so a frame row built to be compared with the last frame's
+// across reset, so a frame row built to be compared with the last frame's
 // costs no allocation when it turned out the same.
 type builder struct{ buf []byte }
 
@@ -39,17 +38,11 @@ func (b *builder) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Len is the number of bytes written since the last Reset.
-func (b *builder) Len() int { return len(b.buf) }
-
-// Grow makes room for n more bytes.
-func (b *builder) Grow(n int) { b.buf = slices.Grow(b.buf, n) }
-
 // String returns a copy of the text.
 func (b *builder) String() string { return string(b.buf) }
 
-// Reset empties the builder and keeps its buffer.
-func (b *builder) Reset() { b.buf = b.buf[:0] }
+// reset empties the builder and keeps its buffer.
+func (b *builder) reset() { b.buf = b.buf[:0] }
 
 // isASCII reports whether s is printable ASCII, where bytes equal cells.
 func isASCII(s string) bool {
@@ -195,17 +188,3 @@ func repeat(b *builder, s string, n int) {
 
 // visibleWidth is the display width of a styled string.
 func visibleWidth(s string) int { return ansi.StringWidth(s) }
-
-// joinRows renders n rows with writeRow, one line each: the body of every
-// panel's View, which the root bypasses by writing rows straight into its
-// frame.
-func joinRows(n int, writeRow func(b *builder, row int)) string {
-	var b builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		writeRow(&b, i)
-	}
-	return b.String()
-}

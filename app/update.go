@@ -110,7 +110,7 @@ func (m *Model) goLive(now time.Time) {
 		} else {
 			m.stream.Seek(target)
 		}
-		m.log.Reset()
+		m.log.reset()
 		m.next = 0
 	}
 }
@@ -124,7 +124,7 @@ func (m *Model) pull() {
 	from = max(from, end-min(end, logCap))
 	for seq := from; seq < end; seq++ {
 		if e, ok := m.stream.Event(seq); ok {
-			m.log.Push(&e)
+			m.log.push(&e)
 		}
 	}
 	m.next = end

@@ -246,7 +246,7 @@ func TestLiveKeyComesBackFromAhead(t *testing.T) {
 	if got := m.stream.Now(); got != want || got >= ahead {
 		t.Fatalf("live from ahead: at %v, want %v (was %v)", got, want, ahead)
 	}
-	if m.log.Len() == 0 || !strings.Contains(plainFrame(m), m.snap.Run.Name) {
+	if m.log.count() == 0 || !strings.Contains(plainFrame(m), m.snap.Run.Name) {
 		t.Fatal("after going back to live the log or header is empty")
 	}
 }
@@ -262,7 +262,7 @@ func TestJoinLandsLive(t *testing.T) {
 	if got := m.stream.Now(); got != 3*time.Minute {
 		t.Fatalf("joined at %v, want 3m", got)
 	}
-	if m.log.Len() == 0 {
+	if m.log.count() == 0 {
 		t.Fatal("a joined session has an empty log")
 	}
 }

@@ -54,7 +54,7 @@ func (m *Model) keepRow(r int) {
 	if string(m.scratch.buf) != m.rows[r] {
 		m.rows[r] = string(m.scratch.buf)
 	}
-	m.scratch.Reset()
+	m.scratch.reset()
 }
 
 // setRow makes s row r.
@@ -162,18 +162,7 @@ type bandSig struct {
 func (m *Model) bandNow(l *dashLayout) bandSig {
 	sig := bandSig{top: l.bandTop, h: l.bandH, boxes: l.boxes, ok: true}
 	for k, bx := range l.boxes[:l.nBoxes] {
-		var c *rowCache
-		switch bx.kind {
-		case panelMetrics:
-			c = &m.metrics.rows
-		case panelChart:
-			c = &m.chart.rows
-		case panelGPUs:
-			c = &m.gpus.rows
-		case panelConfig:
-			c = &m.config.rows
-		}
-		fills, ok := c.current(bx.w, l.bandH)
+		fills, ok := m.panel(bx.kind).box().rows.current(bx.w, l.bandH)
 		if !ok {
 			return bandSig{}
 		}
@@ -188,47 +177,45 @@ func (m *Model) renderDashboard() {
 	w, h := m.width, m.height
 	l := m.layoutDashboard(w, h, len(m.snap.Bars))
 
-	m.header.SetSize(w, 1)
+	m.header.setSize(w, 1)
 	m.header.phaseInline = l.headerRows == 1
-	m.header.SetState(headerState{snap: &m.snap, speed: m.speed, paused: m.paused})
-	m.pipeline.SetSize(w, 1)
-	m.pipeline.SetSnapshot(&m.snap)
-	m.log.SetSize(w, l.logRows)
-	m.log.SetWrap(true)
-	m.log.SetHighlight(true)
+	m.header.setState(headerState{snap: &m.snap, speed: m.speed, paused: m.paused})
+	m.pipeline.setSize(w, 1)
+	m.pipeline.setSnapshot(&m.snap)
+	m.log.setSize(w, l.logRows)
+	m.log.setWrap(true)
+	m.log.setHighlight(true)
 	m.bars.color = true
-	m.bars.SetSize(w, l.barRows)
-	m.bars.SetBars(m.snap.Bars)
-	m.footer.SetSize(w, 1)
+	m.bars.setSize(w, l.barRows)
+	m.bars.setBars(m.snap.Bars)
+	m.footer.setSize(w, 1)
 	due := m.panelsDue
 	m.panelsDue = false
 	if l.strip && due {
-		m.metrics.SetMetrics(&m.snap)
+		m.metrics.setMetrics(&m.snap)
 	}
 	grid := false
 	for _, bx := range l.boxes[:l.nBoxes] {
+		m.panel(bx.kind).box().setSize(bx.w, l.bandH)
 		switch bx.kind {
 		case panelMetrics:
-			m.metrics.SetSize(bx.w, l.bandH)
 			if due {
-				m.metrics.SetMetrics(&m.snap)
+				m.metrics.setMetrics(&m.snap)
 			}
 		case panelChart:
-			m.chart.SetSize(bx.w, l.bandH)
 			if due || m.chart.stale() {
 				var end int64
 				if m.snap.Run != nil {
 					end = m.snap.Run.EndStep
 				}
-				m.chart.SetHistory(m.snap.Loss, m.snap.ValLoss, end)
+				m.chart.setHistory(m.snap.Loss, m.snap.ValLoss, end)
 			}
 		case panelGPUs:
 			grid = true
-			m.gpus.SetSize(bx.w, l.bandH)
 			gdue := m.gpusDue
 			m.gpusDue = false
 			if gdue {
-				m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
+				m.gpus.setGPUs(m.snap.Run, m.snap.GPUs)
 			}
 			// Telemetry only for the nodes the grid can draw (a 1,024-GPU
 			// cluster costs as little as one node); when the grid grows,
@@ -237,12 +224,11 @@ func (m *Model) renderDashboard() {
 			if gdue && need > len(m.snap.GPUs) {
 				m.snap.MaxGPUs = need
 				m.stream.Snapshot(&m.snap)
-				m.gpus.SetGPUs(m.snap.Run, m.snap.GPUs)
+				m.gpus.setGPUs(m.snap.Run, m.snap.GPUs)
 			}
 			m.snap.MaxGPUs = need
 		case panelConfig:
-			m.config.SetSize(bx.w, l.bandH)
-			m.config.SetRun(m.snap.Run)
+			m.config.setRun(m.snap.Run)
 		}
 	}
 	if !grid {
@@ -267,7 +253,7 @@ func (m *Model) renderDashboard() {
 			}
 			m.writeBand(b, &l, r-l.bandTop)
 		case r == h-1:
-			m.setRow(r, m.footer.View())
+			m.setRow(r, m.footer.row())
 			continue
 		default:
 			i := r - l.logTop
@@ -298,17 +284,22 @@ func (m *Model) writeBand(b *builder, l *dashLayout, i int) {
 		if k > 0 {
 			b.WriteByte(' ')
 		}
-		switch bx.kind {
-		case panelMetrics:
-			m.metrics.writeRow(b, i)
-		case panelChart:
-			m.chart.writeRow(b, i)
-		case panelGPUs:
-			m.gpus.writeRow(b, i)
-		case panelConfig:
-			m.config.writeRow(b, i)
-		}
+		p := m.panel(bx.kind)
+		p.box().writeRow(b, i, p)
 	}
+}
+
+// panel is the band panel of kind k.
+func (m *Model) panel(k panelKind) panel {
+	switch k {
+	case panelChart:
+		return &m.chart
+	case panelGPUs:
+		return &m.gpus
+	case panelConfig:
+		return &m.config
+	}
+	return &m.metrics
 }
 
 // helpOverlay returns the help box and the log row it starts at, or nil.
@@ -316,8 +307,8 @@ func (m *Model) helpOverlay(w, rows int) ([]string, int) {
 	if !m.showHelp {
 		return nil, 0
 	}
-	m.help.SetSize(w, rows)
-	lines := m.help.Lines()
+	m.help.setSize(w, rows)
+	lines := m.help.boxLines()
 	return lines, rows - len(lines)
 }
 
@@ -360,11 +351,11 @@ func (m *Model) renderPlain() {
 	nb := min(len(m.snap.Bars), h-1)
 	m.snap.MaxGPUs = 1 // no grid: no telemetry (0 would mean all)
 	m.bars.color = false
-	m.bars.SetSize(w, nb)
-	m.bars.SetBars(m.snap.Bars)
-	m.log.SetSize(w, h-nb)
-	m.log.SetWrap(true)
-	m.log.SetHighlight(false)
+	m.bars.setSize(w, nb)
+	m.bars.setBars(m.snap.Bars)
+	m.log.setSize(w, h-nb)
+	m.log.setWrap(true)
+	m.log.setHighlight(false)
 	u := m.log.used()
 	helpLines, helpTop := m.helpOverlay(w, h-nb)
 	for r := range h {
