@@ -8,7 +8,12 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags="-s -w" -o /out/overfit ./cmd/overfit \
+# The build context includes .git (see .dockerignore), so Go stamps the
+# commit into the binary and `overfit version` names it. A context without
+# .git (a tarball, a git worktree whose .git is a file) builds all the same
+# and says "(devel)" and "no commit": -buildvcs=auto never fails for that.
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=auto -ldflags="-s -w" -o /out/overfit ./cmd/overfit \
+    && /out/overfit version \
     && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot

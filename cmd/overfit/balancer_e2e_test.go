@@ -85,7 +85,7 @@ func testBalancerClientAddresses(t *testing.T, rig *balancerRig) {
 	eventually(t, "the per-address refusal of 127.0.0.2 in a log", func() bool {
 		for _, r := range rig.replicas {
 			for _, l := range r.logLines() {
-				if l.Msg == "session refused" && l.Client == "127.0.0.2" && l.Reason == errTooManyForIP.Error() {
+				if l.Msg == "rejected" && l.Client == "127.0.0.2" && l.Reason == string(rejectSessionsPerIP) {
 					return true
 				}
 			}

@@ -223,7 +223,7 @@ func printServeUsage(w io.Writer, fs *flag.FlagSet) {
 Usage:
   overfit [serve] [flags]          run the SSH server (the default command)
   overfit play [session options]   one session in this terminal, no SSH
-  overfit version                  print the version
+  overfit version, --version       print the version, commit and Go version
   overfit healthcheck              exit 0 if the server at --listen answers SSH (for containers)
 
 Server flags (each also read from the environment variable shown; flags win):

@@ -17,32 +17,34 @@ import (
 // loadOrCreateHostKey returns the server's host key from path. When the file
 // does not exist a new ed25519 key is written there (0600, parent directories
 // 0700). An existing file that cannot be read or parsed is an error: replacing
-// it would silently change the fingerprint every client has pinned.
-func loadOrCreateHostKey(path string) (gossh.Signer, error) {
+// it would silently change the fingerprint every client has pinned. created
+// says this call wrote the file (another process may have won the race to
+// create it: then its key is returned, created false).
+func loadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err error) {
 	data, err := readHostKey(path)
 	switch {
 	case err == nil:
 		signer, perr := gossh.ParsePrivateKey(data)
 		if perr != nil {
-			return nil, fmt.Errorf("host key %s is not a valid unencrypted private key: %v (fix or remove the file; it is never replaced automatically)", path, perr)
+			return nil, false, fmt.Errorf("host key %s is not a valid unencrypted private key: %v (fix or remove the file; it is never replaced automatically)", path, perr)
 		}
-		return signer, nil
+		return signer, false, nil
 	case errors.Is(err, errNotRegular):
-		return nil, fmt.Errorf("read host key %s: %w (check --data-dir, --host-key)", path, err)
+		return nil, false, fmt.Errorf("read host key %s: %w (check --data-dir, --host-key)", path, err)
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("read host key: %w (check --data-dir, --host-key and permissions)", err)
+		return nil, false, fmt.Errorf("read host key: %w (check --data-dir, --host-key and permissions)", err)
 	}
 
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("generate host key: %w", err)
+		return nil, false, fmt.Errorf("generate host key: %w", err)
 	}
 	block, err := gossh.MarshalPrivateKey(priv, "overfit host key")
 	if err != nil {
-		return nil, fmt.Errorf("encode host key: %w", err)
+		return nil, false, fmt.Errorf("encode host key: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir for the host key: %w", err)
+		return nil, false, fmt.Errorf("create data dir for the host key: %w", err)
 	}
 	return publishHostKey(path, pem.EncodeToMemory(block), priv)
 }
@@ -51,15 +53,15 @@ func loadOrCreateHostKey(path string) (gossh.Signer, error) {
 // hard-links it into place, so replicas starting together on one shared
 // volume never read a half-written key: the link fails when another process
 // published its key first, and theirs is used.
-func publishHostKey(path string, data []byte, priv ed25519.PrivateKey) (gossh.Signer, error) {
+func publishHostKey(path string, data []byte, priv ed25519.PrivateKey) (gossh.Signer, bool, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".host-key-*") // mode 0600
 	if err != nil {
-		return nil, fmt.Errorf("create host key: %w (is the data dir writable?)", err)
+		return nil, false, fmt.Errorf("create host key: %w (is the data dir writable?)", err)
 	}
 	defer os.Remove(tmp.Name()) //nolint:errcheck // only the link stays
 	_, werr := tmp.Write(data)
 	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
-		return nil, fmt.Errorf("write host key: %w", err)
+		return nil, false, fmt.Errorf("write host key: %w", err)
 	}
 	switch err := os.Link(tmp.Name(), path); {
 	case errors.Is(err, fs.ErrExist):
@@ -67,30 +69,32 @@ func publishHostKey(path string, data []byte, priv ed25519.PrivateKey) (gossh.Si
 	case err != nil:
 		return createHostKeyInPlace(path, data, priv)
 	}
-	return gossh.NewSignerFromKey(priv)
+	signer, err := gossh.NewSignerFromKey(priv)
+	return signer, err == nil, err
 }
 
 // createHostKeyInPlace is the fallback for file systems without hard links:
 // O_EXCL keeps a key another process created meanwhile (one that is still
 // being written reads as corrupt, and that process's restart fixes it).
-func createHostKeyInPlace(path string, data []byte, priv ed25519.PrivateKey) (gossh.Signer, error) {
+func createHostKeyInPlace(path string, data []byte, priv ed25519.PrivateKey) (gossh.Signer, bool, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return loadOrCreateHostKey(path)
 		}
-		return nil, fmt.Errorf("create host key: %w (is the data dir writable?)", err)
+		return nil, false, fmt.Errorf("create host key: %w (is the data dir writable?)", err)
 	}
 	if _, err := f.Write(data); err != nil {
 		_ = f.Close()
 		_ = os.Remove(path)
-		return nil, fmt.Errorf("write host key: %w", err)
+		return nil, false, fmt.Errorf("write host key: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(path)
-		return nil, fmt.Errorf("write host key: %w", err)
+		return nil, false, fmt.Errorf("write host key: %w", err)
 	}
-	return gossh.NewSignerFromKey(priv)
+	signer, err := gossh.NewSignerFromKey(priv)
+	return signer, err == nil, err
 }
 
 // maxHostKeySize bounds the host key file: an ed25519 key in OpenSSH's PEM

@@ -17,6 +17,7 @@ func TestHostKeyCreatedOnceByReplicasStartingTogether(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "data", "ssh_host_ed25519_key")
 		keys := make([][]byte, replicas)
 		errs := make([]error, replicas)
+		created := make([]bool, replicas)
 		var start, done sync.WaitGroup
 		start.Add(1)
 		for i := range replicas {
@@ -24,7 +25,8 @@ func TestHostKeyCreatedOnceByReplicasStartingTogether(t *testing.T) {
 			go func() {
 				defer done.Done()
 				start.Wait()
-				s, err := loadOrCreateHostKey(path)
+				s, c, err := loadOrCreateHostKey(path)
+				created[i] = c
 				if err == nil {
 					keys[i] = s.PublicKey().Marshal()
 				}
@@ -41,6 +43,10 @@ func TestHostKeyCreatedOnceByReplicasStartingTogether(t *testing.T) {
 				t.Fatalf("round %d: replicas %d and 0 got different host keys", r, i)
 			}
 		}
+		// Exactly one replica logs "generated a new host key".
+		if n := countTrue(created); n != 1 {
+			t.Fatalf("round %d: %d replicas say they created the key, want 1", r, n)
+		}
 		entries, err := os.ReadDir(filepath.Dir(path))
 		if err != nil {
 			t.Fatal(err)
@@ -56,4 +62,14 @@ func TestHostKeyCreatedOnceByReplicasStartingTogether(t *testing.T) {
 			t.Fatalf("round %d: key file mode %v (%v), want 0600", r, fi.Mode().Perm(), err)
 		}
 	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

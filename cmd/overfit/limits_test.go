@@ -117,7 +117,7 @@ func TestOverCapacityGetsServerBusy(t *testing.T) {
 	if code, _, errOut := runCommand(t, c, "--help"); code != 0 {
 		t.Fatalf("after the first session ended: exit %d, stderr %q", code, errOut)
 	}
-	if !strings.Contains(ts.logs.String(), `reason="server full"`) {
+	if !strings.Contains(ts.logs.String(), `msg=rejected session=`) || !strings.Contains(ts.logs.String(), ` reason=server_full`) {
 		t.Errorf("refusals not logged with their reason:\n%s", ts.logs.String())
 	}
 }
@@ -222,7 +222,7 @@ func TestHealthEndpointsAndHealthcheck(t *testing.T) {
 		return strings.Contains(m, `overfit_sessions_total{mode="options"} 1`) &&
 			strings.Contains(m, `overfit_rejections_total{reason="channels_per_connection"}`)
 	})
-	for _, want := range []string{"overfit_sessions_active 0", "overfit_connections_open 1", "overfit_bytes_sent_total", "overfit_session_duration_seconds_bucket", "go_goroutines"} {
+	for _, want := range []string{"overfit_sessions_active 0", "overfit_connections_open 1", "overfit_sent_bytes_total", "overfit_session_duration_seconds_bucket", "go_goroutines"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
@@ -283,6 +283,17 @@ func TestAuthorizedKeysLetsOnlyListedKeysIn(t *testing.T) {
 	if err := connect(gossh.PublicKeys(other)); err == nil {
 		t.Fatal("unlisted key let in")
 	}
+	// The failed login is logged, naming the key.
+	wantLog := "msg=rejected client=127.0.0.1 port="
+	wantKey := "key=" + gossh.FingerprintSHA256(other.PublicKey()) + " reason=key_not_authorized"
+	eventually(t, "the refused key in the log", func() bool {
+		for _, line := range strings.Split(ts.logs.String(), "\n") {
+			if strings.Contains(line, wantLog) && strings.Contains(line, wantKey) {
+				return true
+			}
+		}
+		return false
+	})
 	if err := connect(); err == nil {
 		t.Fatal("client without a key let in")
 	}

@@ -28,6 +28,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		switch args[0] {
 		case "serve", "play", "version", "healthcheck":
 			cmd, args = args[0], args[1:]
+		case "--version", "-version":
+			cmd, args = "version", args[1:]
 		case "help":
 			cmd, args = "serve", []string{"--help"}
 		}

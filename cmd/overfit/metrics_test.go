@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,4 +68,113 @@ func TestFrameRenderTimeMetric(t *testing.T) {
 		t.Fatalf("after a session drew its dashboard: frame render count %v, sum %v; want both above 0", n, sum)
 	}
 	t.Logf("frames rendered: %v, mean %.3f ms", n, sum/n*1e3)
+}
+
+// scrape returns the /metrics page of addr.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("/metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics: %v", err)
+	}
+	return string(body)
+}
+
+// TestMetricsOperatorsCanTrust: every series an operator alerts on exists
+// from the first scrape, sessions are counted when they start, and the
+// build is named.
+func TestMetricsOperatorsCanTrust(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MetricsListen = freeAddr(t)
+	ts := startServer(t, cfg)
+	eventually(t, "the operations listener", func() bool {
+		resp, err := http.Get("http://" + cfg.MetricsListen + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		return err == nil
+	})
+
+	first := scrape(t, cfg.MetricsListen)
+	for _, m := range sessionModes() {
+		for _, want := range []string{
+			`overfit_sessions_total{mode="` + m.value + `"} 0`,
+			`overfit_session_duration_seconds_count{mode="` + m.value + `"} 0`,
+		} {
+			if !strings.Contains(first, want+"\n") {
+				t.Errorf("first scrape lacks %q", want)
+			}
+		}
+	}
+	for _, r := range rejectReasons() {
+		if want := `overfit_rejections_total{reason="` + r.value + `"} 0`; !strings.Contains(first, want+"\n") {
+			t.Errorf("first scrape lacks %q", want)
+		}
+	}
+	bi := readBuildInfo()
+	wantInfo := `overfit_build_info{goversion="` + bi.GoVersion + `",revision="` + bi.Revision + `",version="` + bi.Version + `"} 1`
+	if !strings.Contains(first, wantInfo+"\n") {
+		t.Errorf("first scrape lacks %q", wantInfo)
+	}
+	for _, want := range []string{
+		"# HELP overfit_sessions_total Sessions started, counted when they start",
+		"# TYPE overfit_sent_bytes_total counter",
+	} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first scrape lacks %q", want)
+		}
+	}
+	if strings.Contains(first, "overfit_bytes_sent_total") {
+		t.Error("the old name overfit_bytes_sent_total is still served")
+	}
+
+	// A session is counted while it runs, not hours later when it ends.
+	c, _ := dial(t, ts.addr)
+	s := openScreen(t, c, 100, 30, "--speed 4")
+	s.waitFor("the dashboard", func(txt string) bool { return strings.Contains(txt, "elapsed") })
+	if n := metricValue(t, cfg.MetricsListen, `overfit_sessions_total{mode="tui"}`); n != 1 {
+		t.Fatalf("overfit_sessions_total{mode=\"tui\"} = %v while the session runs, want 1", n)
+	}
+	if n := metricValue(t, cfg.MetricsListen, `overfit_session_duration_seconds_count{mode="tui"}`); n != 0 {
+		t.Fatalf("duration observed %v times while the session runs, want 0 (observed at its end)", n)
+	}
+	s.press("q")
+	if code := waitExit(t, s.sess); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	eventually(t, "the session's duration observed once, its start still counted once", func() bool {
+		return metricValue(t, cfg.MetricsListen, `overfit_session_duration_seconds_count{mode="tui"}`) == 1 &&
+			metricValue(t, cfg.MetricsListen, `overfit_sessions_total{mode="tui"}`) == 1
+	})
+	if n := metricValue(t, cfg.MetricsListen, "overfit_sent_bytes_total"); n <= 0 {
+		t.Fatalf("overfit_sent_bytes_total = %v after a session, want above 0", n)
+	}
+}
+
+// TestMetricLabelsDocumented: every mode and reason is explained in the
+// metric's HELP text and in docs/operations.md.
+func TestMetricLabelsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := map[string]string{"mode": labelsHelp(sessionModes()), "reason": labelsHelp(rejectReasons())}
+	for label, docs := range map[string][]labelDoc{"mode": sessionModes(), "reason": rejectReasons()} {
+		for _, d := range docs {
+			if d.help == "" {
+				t.Errorf("%s %q has no explanation", label, d.value)
+			}
+			if !strings.Contains(help[label], d.value+" (") {
+				t.Errorf("%s %q is not in the HELP text", label, d.value)
+			}
+			if !strings.Contains(string(doc), "| `"+d.value+"` |") {
+				t.Errorf("%s %q is not in the table of docs/operations.md (as | `%s` |)", label, d.value, d.value)
+			}
+		}
+	}
 }

@@ -38,7 +38,7 @@ type terminal struct {
 	// frameTime observes how long each frame took; may be nil.
 	frameTime prometheus.Observer
 	log       *slog.Logger
-	ip        string // for log lines
+	who       []any // names the session and its client in log lines
 }
 
 // notice returns the goodbye to show, if the server ended the session.
@@ -111,7 +111,7 @@ func runTerminal(t *terminal, model frameModel) int {
 	}
 	if runErr != nil && t.ctx.Err() == nil {
 		// Bubble Tea caught a panic (it prints the stack to stderr).
-		t.log.Error("session program failed", "client", t.ip, "err", runErr)
+		t.log.Error("session program failed", append(t.who, "err", runErr)...)
 		_, _ = io.WriteString(t.out, terminalReset+"\r\n"+internalErrorMessage+"\r\n")
 		return 1
 	}

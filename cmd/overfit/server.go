@@ -49,8 +49,13 @@ type Server struct {
 	// seekSlots bounds the joins jumping into their runs at once.
 	seekSlots chan struct{}
 	met       *metrics
-	seed      seedFunc
-	clock     func() time.Time // a session's start; tests pin it to compare runs
+	rejectLog *logLimiter // rations the "rejected" log lines (see reject)
+	// fingerprint is the host key's SHA256 fingerprint, for logs;
+	// newHostKey says NewServer generated the key.
+	fingerprint string
+	newHostKey  bool
+	seed        seedFunc
+	clock       func() time.Time // a session's start; tests pin it to compare runs
 	// newModel builds a PTY session's UI: app.New; tests wrap it.
 	newModel func(app.Config) (frameModel, error)
 	share    app.Share // how visitors reach this server, for footers; set by Serve
@@ -70,21 +75,24 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	signer, err := loadOrCreateHostKey(cfg.HostKeyPath())
+	signer, created, err := loadOrCreateHostKey(cfg.HostKeyPath())
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		cfg:       cfg,
-		log:       log,
-		limits:    newSessionLimiter(cfg.Limits.MaxSessions, cfg.Limits.MaxSessionsPerIP),
-		rate:      newConnRate(cfg.Limits.ConnRatePerIP),
-		caps:      newConnCap(cfg.Limits.MaxConns, cfg.Limits.MaxConnsPerIP),
-		seekSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
-		seed:      randomSeed,
-		clock:     time.Now,
-		newModel:  func(c app.Config) (frameModel, error) { return app.New(c) },
-		sessions:  map[liveSession]struct{}{},
+		cfg:         cfg,
+		log:         log,
+		limits:      newSessionLimiter(cfg.Limits.MaxSessions, cfg.Limits.MaxSessionsPerIP),
+		rate:        newConnRate(cfg.Limits.ConnRatePerIP),
+		caps:        newConnCap(cfg.Limits.MaxConns, cfg.Limits.MaxConnsPerIP),
+		seekSlots:   make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		seed:        randomSeed,
+		clock:       time.Now,
+		newModel:    func(c app.Config) (frameModel, error) { return app.New(c) },
+		sessions:    map[liveSession]struct{}{},
+		rejectLog:   newLogLimiter(rejectLogBurst, rejectLogRate, time.Now()),
+		fingerprint: gossh.FingerprintSHA256(signer.PublicKey()),
+		newHostKey:  created,
 	}
 	s.met = newMetrics(s)
 	// Joins count their jumps; set here, not in tui.go, since newModel is
@@ -143,7 +151,12 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		s.keys = keys
 		opts = append(opts, wish.WithPublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
-			return keys.allows(key, ctx.RemoteAddr())
+			if keys.allows(key, ctx.RemoteAddr()) {
+				return true
+			}
+			s.reject(rejectKeyNotAuthorized, "client", hostOf(ctx.RemoteAddr()), "port", portOf(ctx.RemoteAddr()),
+				"user", clientString(ctx.User()), "key", gossh.FingerprintSHA256(key))
+			return false
 		}))
 	}
 	srv, err := wish.NewServer(opts...)
@@ -222,7 +235,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = ln.Close()
 		return err
 	}
-	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", s.cfg.HostKeyPath(), "join", s.share.SSHLine("<run-id>"), "web", s.share.WebLink("<run-id>"))
+	// The fingerprint is what visitors' ssh shows on first connect and what
+	// "REMOTE HOST IDENTIFICATION HAS CHANGED" is about: an operator
+	// compares it, and a new key must never go unnoticed. Logged once the
+	// server is up, so a start that fails says only why.
+	if s.newHostKey {
+		// A warning: on a first start it is expected, anywhere else (a lost
+		// volume, a wrong --data-dir) every returning client gets ssh's
+		// "host identification has changed".
+		s.log.Warn("generated a new host key", "path", s.cfg.HostKeyPath(), "fingerprint", s.fingerprint)
+	} else {
+		s.log.Info("host key loaded", "path", s.cfg.HostKeyPath(), "fingerprint", s.fingerprint)
+	}
+	// What visitors are told to run to watch a run together, as their
+	// footers show it: worth checking against the address they really use.
+	s.log.Info("listening", "addr", ln.Addr().String(), "version", readBuildInfo().Version,
+		"host_key", s.cfg.HostKeyPath(), "fingerprint", s.fingerprint,
+		"ssh_command", s.share.SSHLine("<run-id>"), "web_link", s.share.WebLink("<run-id>"))
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
 	select {
@@ -369,17 +398,18 @@ func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
 	key := clientKey(c.RemoteAddr(), l.IPv6Prefix)
 	// The caps first: a connection they refuse does not use up the
 	// client's rate.
+	who := []any{"client", hostOf(c.RemoteAddr()), "port", portOf(c.RemoteAddr())}
 	if err := s.caps.acquire(key); err != nil {
 		if errors.Is(err, errTooManyConnsForIP) {
-			s.met.rejected("conns_per_ip")
+			s.reject(rejectConnsPerIP, who...)
 		} else {
-			s.met.rejected("conns_total")
+			s.reject(rejectConnsTotal, who...)
 		}
 		return nil
 	}
 	if !s.rate.allow(key, time.Now()) {
 		s.caps.release(key)
-		s.met.rejected("conn_rate")
+		s.reject(rejectConnRate, who...)
 		return nil
 	}
 	cs := &connState{conn: c, starts: fullBucket(startBurst, time.Now())}
@@ -388,7 +418,7 @@ func (s *Server) acceptConn(ctx ssh.Context, c net.Conn) net.Conn {
 	// idle connection is kept alive by our own keepalives otherwise.
 	if l.StartTimeout > 0 {
 		cs.idle = time.AfterFunc(l.HandshakeTimeout+l.StartTimeout, func() {
-			s.met.rejected("idle_connection")
+			s.reject(rejectIdleConnection, who...)
 			_ = c.Close()
 		})
 	}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +17,8 @@ import (
 	"github.com/anmitsu/go-shlex"
 	"github.com/prometheus/client_golang/prometheus"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/overfit/overfit/sim"
 )
 
 // Bounds on what a client may send before its session starts.
@@ -37,7 +41,9 @@ type session struct {
 	ch    gossh.Channel // the channel, its reads from the input pump
 	in    *inputPump
 	raw   gossh.Channel // the SSH channel itself
+	id    string        // names the session in logs (see newSessionID)
 	ip    string        // the client's address, for logs
+	port  int           // the client's port, for logs
 	key   string        // the client, for per-address limits (see clientKey)
 	user  string        // escaped and truncated for logs (see clientString)
 	start time.Time
@@ -51,6 +57,8 @@ type session struct {
 	cancel context.CancelCauseFunc
 
 	started bool
+	mode    string // what runs: modeTUI, modeStream, modeOptions; set at start
+	runID   string // the run the session started with, for logs
 	term    string
 	win     *windowBox // nil without a PTY
 	env     []string
@@ -65,7 +73,7 @@ type session struct {
 func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
 	cs := connStateOf(ctx)
 	if !cs.openChannel(s.cfg.Limits.MaxChannels) {
-		s.met.rejected("channels_per_connection")
+		s.reject(rejectChannels, "client", hostOf(conn.RemoteAddr()), "port", portOf(conn.RemoteAddr()), "user", clientString(conn.User()))
 		_ = nc.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions per connection", s.cfg.Limits.MaxChannels))
 		return
 	}
@@ -80,7 +88,7 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 	})
 	sctx, cancel := context.WithCancelCause(ctx)
 	ss := &session{
-		srv: s, conn: conn, cs: cs, raw: ch, ip: hostOf(conn.RemoteAddr()),
+		srv: s, conn: conn, cs: cs, raw: ch, id: newSessionID(), ip: hostOf(conn.RemoteAddr()), port: portOf(conn.RemoteAddr()),
 		key: clientKey(conn.RemoteAddr(), s.cfg.Limits.IPv6Prefix), user: clientString(conn.User()),
 		start: s.clock(), ctx: sctx, cancel: cancel, gone: make(chan struct{}),
 	}
@@ -100,7 +108,7 @@ func (s *Server) handleSessionChannel(_ *ssh.Server, conn *gossh.ServerConn, nc 
 	if d := s.cfg.Limits.StartTimeout; d > 0 {
 		t := time.AfterFunc(d, func() {
 			if !ss.begun.Load() {
-				s.met.rejected("start_timeout")
+				s.reject(rejectStartTimeout, ss.who()...)
 				ss.closeChannel()
 			}
 		})
@@ -209,7 +217,7 @@ func (ss *session) handle(req *gossh.Request) (ok bool, then func()) {
 		if !ss.cs.allowStart(time.Now()) {
 			// One connection starting sessions as fast as it can (each a
 			// goroutine, a run set-up, log lines) is not a visitor.
-			ss.srv.met.rejected("session_rate")
+			ss.srv.reject(rejectSessionRate, ss.who()...)
 			return false, ss.closeChannel
 		}
 		return true, func() { ss.begin(p.Command) }
@@ -253,8 +261,7 @@ func (ss *session) begin(command string) {
 		if errors.Is(err, errShuttingDown) {
 			msg = goodbyeShutdown
 		}
-		srv.log.Info("session refused", "client", ss.ip, "user", ss.user, "reason", err.Error())
-		srv.met.rejected(rejectionReason(err))
+		srv.reject(rejectionReason(err), ss.who()...)
 		go ss.refuse(msg, 1)
 		return
 	}
@@ -274,14 +281,14 @@ func (ss *session) begin(command string) {
 			reason = "bad options"
 		}
 		ss.exit(code)
-		if mode == "" {
-			mode = "options"
-		}
-		srv.met.sessions.WithLabelValues(mode).Inc()
 		srv.met.duration.WithLabelValues(mode).Observe(time.Since(ss.start).Seconds())
-		srv.log.Info("session end", "client", ss.ip, "user", ss.user, "mode", mode,
+		end := append(ss.who(), "mode", mode)
+		if ss.runID != "" {
+			end = append(end, "run", ss.runID)
+		}
+		srv.log.Info("session end", append(end,
 			"duration", time.Since(ss.start).Round(time.Millisecond).String(),
-			"bytes", ss.out.written(), "exit", code, "reason", reason)
+			"bytes", ss.out.written(), "exit", code, "reason", reason)...)
 	}()
 }
 
@@ -313,7 +320,7 @@ func (ss *session) enforceDeadline(done <-chan struct{}) {
 		{deadlineChannelGrace, ss.closeChannel},
 		{deadlineConnGrace, func() { _ = ss.conn.Close() }},
 		{deadlineSlotGrace, func() {
-			ss.srv.log.Warn("session still running after its connection was closed; its slot is freed", "client", ss.ip)
+			ss.srv.log.Warn("session still running after its connection was closed; its slot is freed", ss.who()...)
 			ss.srv.unregisterOnce(ss)
 		}},
 	}
@@ -330,17 +337,17 @@ func (ss *session) enforceDeadline(done <-chan struct{}) {
 	}
 }
 
-// rejectionReason names a refusal for the rejections metric.
-func rejectionReason(err error) string {
+// rejectionReason names a refusal of register for the rejections metric.
+// register refuses for these three reasons only; anything else would be
+// counted as server_full, the closest: the session did not fit.
+func rejectionReason(err error) rejectReason {
 	switch {
-	case errors.Is(err, errServerFull):
-		return "server_full"
 	case errors.Is(err, errTooManyForIP):
-		return "sessions_per_ip"
+		return rejectSessionsPerIP
 	case errors.Is(err, errShuttingDown):
-		return "shutting_down"
+		return rejectShuttingDown
 	}
-	return "other"
+	return rejectServerFull
 }
 
 // runSafely is run, except that a panic ends only this session: it is
@@ -348,47 +355,81 @@ func rejectionReason(err error) string {
 func (ss *session) runSafely(command string) (code int, mode string) {
 	defer func() {
 		if r := recover(); r != nil {
-			ss.srv.log.Error("session panic", "client", ss.ip, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			ss.srv.log.Error("session panic", append(ss.who(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))...)
 			ss.cancel(errPanic)
-			code, mode = 1, "panic"
+			code, mode = 1, cmp.Or(ss.mode, modeOptions)
 		}
 	}()
 	return ss.run(command)
 }
 
 // run parses the session options and runs the UI or the plain stream. It
-// returns the exit status and which of the two ran ("" for neither).
+// returns the exit status and the session's mode (see sessionModes).
 func (ss *session) run(command string) (int, string) {
 	pty := ss.win != nil
-	if len(command) > maxCommandLen {
-		ss.errorLine(fmt.Sprintf("overfit: options too long (%d bytes, at most %d; see --help)", len(command), maxCommandLen))
-		return 2, ""
-	}
-	args, err := shlex.Split(command, true)
-	if err != nil {
-		ss.errorLine(fmt.Sprintf("overfit: cannot parse options %q: %v (see --help)", truncate(command, 80), err))
-		return 2, ""
-	}
-	opts, err := parseSessionOptions(userJoinArgs(ss.user, args), ss.start, ss.srv.seed)
-	if errors.Is(err, errHelp) {
-		_, _ = ss.stdout(pty).Write([]byte(sessionUsage))
-		return 0, ""
-	}
-	if err != nil {
-		ss.errorLine("overfit: " + err.Error())
-		return 2, ""
+	opts, code, ok := ss.options(command, pty)
+	if !ok {
+		return code, modeOptions
 	}
 	w, h := 0, 0
 	if pty {
 		w, h = ss.win.get()
 	}
 	o := opts.Options
-	ss.srv.log.Info("session start", "client", ss.ip, "user", ss.user, "term", clientString(ss.term),
-		"width", w, "height", h, "pty", pty, "seed", o.Seed, "model", o.Model, "join", opts.Joined)
-	if !pty {
-		return ss.stream(opts), "stream"
+	ss.runID = sim.EncodeRunID(o)
+	ss.mode = modeStream
+	if pty {
+		ss.mode = modeTUI
 	}
-	return ss.runTUI(opts), "tui"
+	ss.srv.met.started(ss.mode)
+	// The seed is a string: as a JSON number a uint64 loses its last
+	// digits in jq and JavaScript (they are float64s), and the seed is
+	// what reproduces a run. The run id is what the visitor's footer shows.
+	ss.srv.log.Info("session start", append(ss.who(), "mode", ss.mode, "term", clientString(ss.term),
+		"width", w, "height", h, "seed", strconv.FormatUint(o.Seed, 10), "model", o.Model,
+		"run", ss.runID, "joined", opts.Joined)...)
+	if !pty {
+		return ss.stream(opts), ss.mode
+	}
+	return ss.runTUI(opts), ss.mode
+}
+
+// options parses the session's command line. When it asks for no run
+// (--help, or options that do not parse) the session is counted and logged
+// as an options session, the visitor gets the help or the error, and ok is
+// false with the exit status in code.
+func (ss *session) options(command string, pty bool) (opts sessionOptions, code int, ok bool) {
+	opts, err := ss.parseOptions(command)
+	if err == nil {
+		return opts, 0, true
+	}
+	ss.mode = modeOptions
+	ss.srv.met.started(modeOptions)
+	ss.srv.log.Info("session start", append(ss.who(), "mode", modeOptions, "term", clientString(ss.term))...)
+	if errors.Is(err, errHelp) {
+		_, _ = ss.stdout(pty).Write([]byte(sessionUsage))
+		return opts, 0, false
+	}
+	ss.errorLine("overfit: " + err.Error())
+	return opts, 2, false
+}
+
+// parseOptions turns the session's command line into options: errHelp for
+// --help, or an error for the visitor.
+func (ss *session) parseOptions(command string) (sessionOptions, error) {
+	if len(command) > maxCommandLen {
+		return sessionOptions{}, fmt.Errorf("options too long (%d bytes, at most %d; see --help)", len(command), maxCommandLen)
+	}
+	args, err := shlex.Split(command, true)
+	if err != nil {
+		return sessionOptions{}, fmt.Errorf("cannot parse options %q: %v (see --help)", truncate(command, 80), err)
+	}
+	return parseSessionOptions(userJoinArgs(ss.user, args), ss.start, ss.srv.seed)
+}
+
+// who names the session and its client in log lines.
+func (ss *session) who() []any {
+	return []any{"session", ss.id, "client", ss.ip, "port", ss.port, "user", ss.user}
 }
 
 // stdout is where text for the visitor goes: with a PTY the client's

@@ -45,6 +45,6 @@ func (ss *session) runTUI(opts sessionOptions) int {
 		env:       append(ss.env[:len(ss.env):len(ss.env)], "TERM="+ss.term),
 		frameTime: ss.srv.met.frameTime,
 		log:       ss.srv.log,
-		ip:        ss.ip,
+		who:       ss.who(),
 	}, model)
 }

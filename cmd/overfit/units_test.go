@@ -319,7 +319,7 @@ func TestHostKeyErrors(t *testing.T) {
 	if err := os.Mkdir(p, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadOrCreateHostKey(p); err == nil || !strings.Contains(err.Error(), "read host key") {
+	if _, _, err := loadOrCreateHostKey(p); err == nil || !strings.Contains(err.Error(), "read host key") {
 		t.Fatalf("unreadable key: %v", err)
 	}
 	// An empty file is corrupt, not "missing".
@@ -327,18 +327,21 @@ func TestHostKeyErrors(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadOrCreateHostKey(empty); err == nil || !strings.Contains(err.Error(), "never replaced") {
+	if _, _, err := loadOrCreateHostKey(empty); err == nil || !strings.Contains(err.Error(), "never replaced") {
 		t.Fatalf("empty key: %v", err)
 	}
 	// Created in nested directories, then reused.
 	nested := filepath.Join(dir, "a", "b", "key")
-	k1, err := loadOrCreateHostKey(nested)
+	k1, created1, err := loadOrCreateHostKey(nested)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2, err := loadOrCreateHostKey(nested)
+	k2, created2, err := loadOrCreateHostKey(nested)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !created1 || created2 {
+		t.Fatalf("created: first call %v, second %v; want true, then false", created1, created2)
 	}
 	if !bytes.Equal(k1.PublicKey().Marshal(), k2.PublicKey().Marshal()) {
 		t.Fatal("the key changed on reload")

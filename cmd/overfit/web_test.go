@@ -173,7 +173,7 @@ func TestSessionLimitsAreSharedBetweenSSHAndWeb(t *testing.T) {
 	if code, _, errOut := runCommand(t, c2, "--speed 10"); code != 1 || errOut != busyMessage+"\n" {
 		t.Fatalf("second session of one address: exit %d, stderr %q", code, errOut)
 	}
-	if !strings.Contains(ts2.logs.String(), `reason="too many sessions from this address"`) {
+	if !strings.Contains(ts2.logs.String(), ` reason=sessions_per_ip`) {
 		t.Errorf("per-address refusal not logged:\n%s", ts2.logs.String())
 	}
 }

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/overfit/overfit/app"
+	"github.com/overfit/overfit/sim"
 )
 
 // maxWebMessage bounds one message from a browser: keystrokes (a paste is
@@ -43,9 +45,11 @@ func (w *webSession) limitKey() string { return w.key }
 func (ws *webServer) serveSocket(w http.ResponseWriter, r *http.Request) {
 	s := ws.srv
 	ip := ws.clientIP(r)
+	id := newSessionID()
+	who := []any{"session", id, "client", ip, "port", webClientPort(r, ip), "web", true}
 	start := s.clock()
 	if !s.rate.allow(ip, time.Now()) {
-		s.met.rejected("conn_rate")
+		s.reject(rejectConnRate, who...)
 		http.Error(w, "overfit: too many connections from your address — try again in a minute", http.StatusTooManyRequests)
 		return
 	}
@@ -67,7 +71,7 @@ func (ws *webServer) serveSocket(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: ws.origins})
 	if err != nil {
 		// Accept answered (403 for a foreign Origin, 400 for a bad handshake).
-		s.met.rejected("web_handshake")
+		s.reject(rejectWebHandshake, who...)
 		return
 	}
 	conn.SetReadLimit(maxWebMessage)
@@ -84,8 +88,7 @@ func (ws *webServer) serveSocket(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, errShuttingDown) {
 			msg = goodbyeShutdown
 		}
-		s.log.Info("session refused", "client", ip, "web", true, "reason", err.Error())
-		s.met.rejected(rejectionReason(err))
+		s.reject(rejectionReason(err), who...)
 		tctx, done := context.WithTimeout(wctx, webCloseTimeout)
 		_ = conn.Write(tctx, websocket.MessageBinary, []byte(msg+"\r\n"))
 		done()
@@ -106,8 +109,12 @@ func (ws *webServer) serveSocket(w http.ResponseWriter, r *http.Request) {
 
 	w0, h0 := win.get()
 	o := opts.Options
-	s.log.Info("session start", "client", ip, "web", true, "width", w0, "height", h0,
-		"seed", o.Seed, "model", o.Model, "join", opts.Joined)
+	runID := sim.EncodeRunID(o)
+	s.met.started(modeWeb)
+	// As in the SSH session's start line: the seed as a string, the run id
+	// the visitor's footer shows.
+	s.log.Info("session start", append(who, "mode", modeWeb, "width", w0, "height", h0,
+		"seed", strconv.FormatUint(o.Seed, 10), "model", o.Model, "run", runID, "joined", opts.Joined)...)
 	code := 1
 	model, err := s.newModel(app.Config{Options: o, Share: s.share, Width: w0, Height: h0})
 	if err != nil {
@@ -115,7 +122,7 @@ func (ws *webServer) serveSocket(w http.ResponseWriter, r *http.Request) {
 	} else {
 		code = runTerminal(&terminal{
 			ctx: ctx, out: out, in: newInputLimiter(in, time.Now), win: win, env: webEnv,
-			frameTime: s.met.frameTime, log: s.log, ip: ip,
+			frameTime: s.met.frameTime, log: s.log, who: who,
 		}, model)
 	}
 	reason := "quit"
@@ -127,11 +134,20 @@ func (ws *webServer) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	// Closing ends the input goroutine's read too.
 	closeWithin(conn, websocket.StatusNormalClosure, "session ended")
-	s.met.sessions.WithLabelValues("web").Inc()
-	s.met.duration.WithLabelValues("web").Observe(time.Since(start).Seconds())
-	s.log.Info("session end", "client", ip, "web", true, "mode", "web",
+	s.met.duration.WithLabelValues(modeWeb).Observe(time.Since(start).Seconds())
+	s.log.Info("session end", append(who, "mode", modeWeb, "run", runID,
 		"duration", time.Since(start).Round(time.Millisecond).String(),
-		"bytes", out.written(), "exit", code, "reason", reason)
+		"bytes", out.written(), "exit", code, "reason", reason)...)
+}
+
+// webClientPort is the browser's port, or 0 when the address came from a
+// trusted proxy's X-Forwarded-For (which carries no port).
+func webClientPort(r *http.Request, ip string) int {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil || peer.Addr().Unmap().String() != ip {
+		return 0
+	}
+	return int(peer.Port())
 }
 
 // closeWithin closes conn with a close handshake, or without one when the
