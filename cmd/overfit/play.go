@@ -32,6 +32,13 @@ func play(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 		fmt.Fprintln(stderr, "overfit: "+err.Error())
 		return 2
 	}
+	if opts.List != "" {
+		if err := writeList(stdout, opts.List); err != nil && !errors.Is(err, syscall.EPIPE) {
+			fmt.Fprintln(stderr, "overfit: "+err.Error())
+			return 1
+		}
+		return 0
+	}
 
 	out, isFile := stdout.(*os.File)
 	if !isFile || !term.IsTerminal(out.Fd()) {

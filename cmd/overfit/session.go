@@ -378,6 +378,10 @@ func (ss *session) run(command string) (int, string) {
 		ss.errorLine("overfit: " + err.Error())
 		return 2, ""
 	}
+	if opts.List != "" {
+		_ = writeList(ss.stdout(pty), opts.List)
+		return 0, ""
+	}
 	w, h := 0, 0
 	if pty {
 		w, h = ss.win.get()

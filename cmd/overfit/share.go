@@ -31,7 +31,7 @@ func sshShare(public string, listen net.Addr) app.Share {
 
 // runFixingOptions are the session options that choose a run; with any of
 // them the ssh user name is not taken as a run id.
-var runFixingOptions = []string{"join", "seed", "model", "gpu", "nodes", "job", "speed", "steps", "help", "h"}
+var runFixingOptions = []string{"join", "seed", "model", "gpu", "nodes", "job", "speed", "steps", "help", "h", "list"}
 
 // userJoinArgs makes the one-word join work: `ssh <run-id>@host` joins
 // that run. A user name that is not a valid run id (anything people type as
