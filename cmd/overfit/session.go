@@ -390,6 +390,15 @@ func (ss *session) run(command string) (int, string) {
 	ss.srv.log.Info("session start", "client", ss.ip, "user", ss.user, "term", clientString(ss.term),
 		"width", w, "height", h, "pty", pty, "seed", o.Seed, "model", o.Model, "join", opts.Joined)
 	if !pty {
+		if len(args) > 0 {
+			// Options without a terminal: most likely typed by someone who
+			// wanted the dashboard and left out -t. stderr keeps a
+			// redirected stdout clean.
+			ss.errorLine(noTerminalHint(ss.srv.share, command))
+		}
+		return ss.stream(opts), "stream"
+	}
+	if dumbTerminal(ss.term) {
 		return ss.stream(opts), "stream"
 	}
 	return ss.runTUI(opts), "tui"
