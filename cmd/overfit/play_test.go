@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/overfit/overfit/app"
 )
 
 // TestPlayQuitsAfterABurstOfKeys runs `overfit play` in a real terminal
@@ -48,4 +50,23 @@ func TestPlayQuitsAfterABurstOfKeys(t *testing.T) {
 	eventually(t, "the terminal restored (alternate screen left)", func() bool {
 		return strings.Contains(out.String(), "\x1b[?1049l")
 	})
+}
+
+// TestPlayShareNamesOnlyAConfiguredServer: local play shows a join line
+// only for a server named by OVERFIT_PUBLIC_ADDR (or a web viewer by
+// OVERFIT_PUBLIC_URL); by default there is none to join.
+func TestPlayShareNamesOnlyAConfiguredServer(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if s := playShare(getenv); s != (app.Share{}) {
+		t.Errorf("no public address: share %+v, want none", s)
+	}
+	env["OVERFIT_PUBLIC_ADDR"] = "overfit.example.com:2200"
+	if s := playShare(getenv); s.SSHHost != "overfit.example.com" || s.SSHPort != 2200 || s.Web != "" {
+		t.Errorf("public address: share %+v", s)
+	}
+	env = map[string]string{"OVERFIT_PUBLIC_URL": "https://overfit.example.com/"}
+	if s := playShare(getenv); s.SSHHost != "" || s.Web != "https://overfit.example.com" {
+		t.Errorf("public URL only: share %+v", s)
+	}
 }
