@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -308,4 +309,61 @@ func helpListsQuit(f string) bool {
 		}
 	}
 	return false
+}
+
+// TestREADMEStatesTheBreakpoints: the README says at which sizes the band,
+// the GPU grid, the run config and the strip appear; those numbers follow
+// from layoutDashboard's constants, so a change to one fails here.
+func TestREADMEStatesTheBreakpoints(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	m := newTestModel(t, testOptions(1), 120, 40)
+	// Find each breakpoint by probing the layout.
+	firstW := func(h int, has func(dashLayout) bool) int {
+		for w := MinWidth; w <= 300; w++ {
+			if has(m.layoutDashboard(w, h, 1)) {
+				return w
+			}
+		}
+		return -1
+	}
+	has := func(k panelKind) func(dashLayout) bool {
+		return func(l dashLayout) bool {
+			for _, b := range l.boxes[:l.nBoxes] {
+				if b.kind == k {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	band := firstW(40, func(l dashLayout) bool { return l.bandH > 0 })
+	grid := firstW(40, has(panelGPUs))
+	config := firstW(40, has(panelConfig))
+	bandRows, configRows, stripRows := -1, -1, -1
+	for h := MinHeight; h <= 100; h++ {
+		if l := m.layoutDashboard(300, h, 1); l.bandH > 0 && bandRows < 0 {
+			bandRows = h
+		}
+		if has(panelConfig)(m.layoutDashboard(300, h, 1)) && configRows < 0 {
+			configRows = h
+		}
+		if m.layoutDashboard(80, h, 1).strip && stripRows < 0 {
+			stripRows = h
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf("From %d columns and %d rows the metrics and the loss chart sit in a band", band, bandRows),
+		fmt.Sprintf("from %d columns the GPU grid joins them", grid),
+		fmt.Sprintf("from %d columns and %d rows the run config too", config, configRows),
+		fmt.Sprintf("Below %d×%d (from %d rows), a one-line metrics strip", band, bandRows, stripRows),
+		fmt.Sprintf("the smallest layout is %d×%d", MinWidth, MinHeight),
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README does not say %q", want)
+		}
+	}
 }
