@@ -312,12 +312,12 @@ func (m *Model) writeBand(b *builder, l *dashLayout, i int) {
 }
 
 // helpOverlay returns the help box and the row it starts at, or nil. It
-// may cover all rows of the log and the bars below it; free is how many of
-// them nothing needs (under the text of a log that does not fill its
-// pane). The box goes there if it fits, else over the oldest log lines at
-// the top: the newest, and the bars, stay in view as long as the box
-// leaves room for them. Down to the minimum size the box has rows enough
-// for every key, "q quit" included.
+// may cover all rows of the log and the bars below it (rows); the first
+// logRows of them are the log's. The box goes under the log's text if it
+// fits there, else over the oldest log lines at the top: the newest, and
+// the bars, stay in view as long as the box leaves room for them. Down to
+// the minimum size the box has rows enough for every key, "q quit"
+// included.
 func (m *Model) helpOverlay(w, rows, logRows int) ([]string, int) {
 	if !m.showHelp {
 		return nil, 0
