@@ -14,13 +14,16 @@ import (
 func TestLogPaneShowsWholeLines(t *testing.T) {
 	th := newTheme(true, 0)
 	for _, h := range []int{1, 2, 3, 5, 8, 13} {
-		p := &logPane{th: &th}
+		events := fakeEvents{}
+		p := &logPane{th: &th, src: events}
 		p.SetSize(10, h)
 		p.SetWrap(true)
 		// Lines of 1, 2, 3 and 4 rows at width 10, in a cycle.
 		for i := range 40 {
 			text := strings.Repeat(string(rune('a'+i%26)), 10*(i%4)+5)
-			p.Push(&sim.Event{Level: sim.LevelInfo, Text: text})
+			e := sim.Event{Seq: uint64(i + 1), Level: sim.LevelInfo, Text: text}
+			events[e.Seq] = e
+			p.Push(&e)
 			p.laidOut = false
 			p.layout()
 			newest := p.n - 1
@@ -50,4 +53,12 @@ func TestLogPaneShowsWholeLines(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fakeEvents is an event source for a pane under test: events by sequence.
+type fakeEvents map[uint64]sim.Event
+
+func (f fakeEvents) Event(seq uint64) (sim.Event, bool) {
+	e, ok := f[seq]
+	return e, ok
 }
