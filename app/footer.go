@@ -41,6 +41,14 @@ func (v *footerView) row() string {
 	th := v.th
 	join, web := v.share.SSHLine(v.id), v.share.WebLink(v.id)
 	const hint, label = "? help", "watch live: "
+	if v.share.SSHHost == "" {
+		// Local play: no server to join unless one is named, so no join
+		// line that nobody answers.
+		join, web = web, ""
+	}
+	if join == "" {
+		return v.idOnly(hint)
+	}
 	links := width(join)
 	if web != "" {
 		links += width(footerSep) + width(web)
@@ -85,8 +93,33 @@ func (v *footerView) row() string {
 		writeLinks(false)
 	default:
 		// Too narrow for the whole line: the id is what matters.
-		s, _ := clipTail(v.id, v.w-1)
+		v.text = v.idOnly(hint)
+		return v.text
+	}
+	v.text = b.String()
+	return v.text
+}
+
+// idOnly is the footer without links: "run <id>" and the help hint, as
+// much of them as fits; the id goes last.
+func (v *footerView) idOnly(hint string) string {
+	th := v.th
+	var b builder
+	b.WriteByte(' ')
+	switch {
+	case 1+len("run ")+width(v.id)+2+width(hint)+1 <= v.w:
+		th.dim.write(&b, "run ")
+		th.accent.write(&b, v.id)
+		spaces(&b, v.w-1-len("run ")-width(v.id)-width(hint)-1)
+		th.dim.write(&b, hint)
 		b.WriteByte(' ')
+	case 1+width(v.id)+1+width(hint)+1 <= v.w:
+		b.WriteString(v.id)
+		spaces(&b, v.w-1-width(v.id)-width(hint)-1)
+		th.dim.write(&b, hint)
+		b.WriteByte(' ')
+	default:
+		s, _ := clipTail(v.id, v.w-1)
 		b.WriteString(s)
 	}
 	v.text = b.String()

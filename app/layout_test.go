@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,12 @@ func sweepPhase(t *testing.T, ph sim.Phase, ws, hs, edgeW, edgeH []int) {
 			if got := strings.Contains(f, "too small"); got != small {
 				t.Fatalf("%s: too-small notice %v, want %v", ctx, got, small)
 			}
+			if small && !strings.Contains(ansi.Strip(f), "q to quit") {
+				t.Fatalf("%s: the too-small notice does not say how to quit:\n%s", ctx, ansi.Strip(f))
+			}
+			if !small && m.showHelp && !helpListsQuit(ansi.Strip(f)) {
+				t.Fatalf("%s: the help does not show q quit:\n%s", ctx, ansi.Strip(f))
+			}
 		}
 		for _, w := range ws {
 			for _, h := range hs {
@@ -123,16 +130,30 @@ func sweepPhase(t *testing.T, ph sim.Phase, ws, hs, edgeW, edgeH []int) {
 func TestTooSmallNotice(t *testing.T) {
 	m := newTestModel(t, testOptions(1), 39, 12)
 	f := plainFrame(m)
-	if !strings.Contains(f, "terminal too small") || !strings.Contains(f, "need 40×12") {
-		t.Fatalf("notice missing:\n%s", f)
+	if !strings.Contains(f, "terminal too small") || !strings.Contains(f, "size 39×12, need 40×12") || !strings.Contains(f, "q to quit") {
+		t.Fatalf("notice missing, or without the sizes or how to quit:\n%s", f)
 	}
 	checkFrame(t, frame(m), 39, 12, "39x12")
+	// At 30×10 each phrase fits on a line of its own.
+	m.Update(tea.WindowSizeMsg{Width: 30, Height: 10})
+	f = plainFrame(m)
+	for _, want := range []string{"terminal too small", "size 30×10, need 40×12", "q to quit"} {
+		if !strings.Contains(f, want) {
+			t.Fatalf("30×10: %q missing:\n%s", want, f)
+		}
+	}
+	checkFrame(t, frame(m), 30, 10, "30x10")
 	// Still one notice, wrapped, when very narrow.
 	m.Update(tea.WindowSizeMsg{Width: 12, Height: 6})
 	f = plainFrame(m)
 	checkFrame(t, frame(m), 12, 6, "12x6")
-	if !strings.Contains(f, "40×12") {
-		t.Fatalf("wrapped notice lost the size:\n%s", f)
+	if !strings.Contains(f, "40×12") || !strings.Contains(f, "12×6") || !strings.Contains(f, "q to quit") {
+		t.Fatalf("wrapped notice lost a size or how to quit:\n%s", f)
+	}
+	// Too few rows for the whole notice: how to quit stays.
+	m.Update(tea.WindowSizeMsg{Width: 12, Height: 2})
+	if f := plainFrame(m); !strings.Contains(f, "q to quit") {
+		t.Fatalf("12x2: notice lost how to quit:\n%s", f)
 	}
 	// Degenerate sizes a misbehaving client could report.
 	for _, sz := range [][2]int{{1, 1}, {5, 3}, {1, 100}, {300, 1}} {
@@ -276,5 +297,75 @@ func TestGPUGridAfterGrowing(t *testing.T) {
 	}
 	if want := m.gpus.need(); len(m.snap.GPUs) != want {
 		t.Fatalf("telemetry for %d GPUs, grid draws %d", len(m.snap.GPUs), want)
+	}
+}
+
+// helpListsQuit reports whether a frame's help box shows the quit key.
+func helpListsQuit(f string) bool {
+	for _, l := range strings.Split(f, "\n") {
+		if fs := strings.Fields(strings.Trim(l, "│ ")); len(fs) == 2 && fs[0] == "q" && fs[1] == "quit" {
+			return true
+		}
+		if strings.Contains(l, "q quit") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestREADMEStatesTheBreakpoints: the README says at which sizes the band,
+// the GPU grid, the run config and the strip appear; those numbers follow
+// from layoutDashboard's constants, so a change to one fails here.
+func TestREADMEStatesTheBreakpoints(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	m := newTestModel(t, testOptions(1), 120, 40)
+	// Find each breakpoint by probing the layout.
+	firstW := func(h int, has func(dashLayout) bool) int {
+		for w := MinWidth; w <= 300; w++ {
+			if has(m.layoutDashboard(w, h, 1)) {
+				return w
+			}
+		}
+		return -1
+	}
+	has := func(k panelKind) func(dashLayout) bool {
+		return func(l dashLayout) bool {
+			for _, b := range l.boxes[:l.nBoxes] {
+				if b.kind == k {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	band := firstW(40, func(l dashLayout) bool { return l.bandH > 0 })
+	grid := firstW(40, has(panelGPUs))
+	config := firstW(40, has(panelConfig))
+	bandRows, configRows, stripRows := -1, -1, -1
+	for h := MinHeight; h <= 100; h++ {
+		if l := m.layoutDashboard(300, h, 1); l.bandH > 0 && bandRows < 0 {
+			bandRows = h
+		}
+		if has(panelConfig)(m.layoutDashboard(300, h, 1)) && configRows < 0 {
+			configRows = h
+		}
+		if m.layoutDashboard(80, h, 1).strip && stripRows < 0 {
+			stripRows = h
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf("From %d columns and %d rows the metrics and the loss chart sit in a band", band, bandRows),
+		fmt.Sprintf("from %d columns the GPU grid joins them", grid),
+		fmt.Sprintf("from %d columns and %d rows the run config too", config, configRows),
+		fmt.Sprintf("Below %d×%d (from %d rows), a one-line metrics strip", band, bandRows, stripRows),
+		fmt.Sprintf("the smallest layout is %d×%d", MinWidth, MinHeight),
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README does not say %q", want)
+		}
 	}
 }

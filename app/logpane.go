@@ -263,24 +263,29 @@ func (p *logPane) rowsOf(l *logLine) int {
 	return (l.cells + p.w - 1) / p.w
 }
 
-// layout maps each of the pane's rows to a line part. With fewer rows than
-// the pane holds, the text sits at the top like a fresh terminal.
+// layout maps each of the pane's rows to a line part. The pane shows whole
+// lines: a wrapped line that no longer fits at the top is left out rather
+// than shown from its middle, and the rows it leaves sit blank under the
+// text, as they do while the text does not fill the pane. Only a newest
+// line taller than the whole pane is shown in part: its end.
 func (p *logPane) layout() {
 	h := p.h
 	if p.laidOut && len(p.rows) == h {
 		return
 	}
 	p.rows = p.rows[:0]
-	// Walk back from the newest line until h rows are covered.
+	// Walk back from the newest line while whole lines fit in h rows.
 	need, first, firstSkip := h, p.n, 0
 	for first > 0 && need > 0 {
 		r := p.rowsOf(p.line(first - 1))
-		first--
 		if r > need {
-			firstSkip = r - need
-			need = 0
+			if first == p.n {
+				first--
+				firstSkip = r - need
+			}
 			break
 		}
+		first--
 		need -= r
 	}
 	for i := first; i < p.n; i++ {

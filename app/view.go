@@ -234,7 +234,7 @@ func (m *Model) renderDashboard() {
 	if !grid {
 		m.snap.MaxGPUs = 1 // no grid: no telemetry (0 would mean all)
 	}
-	helpLines, helpTop := m.helpOverlay(w, l.logRows)
+	helpLines, helpTop := m.helpOverlay(w, l.logRows+l.barRows, l.logRows)
 	// Rows of the band are composed again only when a panel's rows changed.
 	band := m.bandNow(&l)
 	bandSame := band.ok && band == m.bandSig
@@ -302,14 +302,23 @@ func (m *Model) panel(k panelKind) panel {
 	return &m.metrics
 }
 
-// helpOverlay returns the help box and the log row it starts at, or nil.
-func (m *Model) helpOverlay(w, rows int) ([]string, int) {
+// helpOverlay returns the help box and the row it starts at, or nil. It
+// may cover all rows of the log and the bars below it (rows); the first
+// logRows of them are the log's. The box goes under the log's text if it
+// fits there, else over the oldest log lines at the top: the newest, and
+// the bars, stay in view as long as the box leaves room for them. Down to
+// the minimum size the box has rows enough for every key, "q quit"
+// included.
+func (m *Model) helpOverlay(w, rows, logRows int) ([]string, int) {
 	if !m.showHelp {
 		return nil, 0
 	}
 	m.help.setSize(w, rows)
 	lines := m.help.boxLines()
-	return lines, rows - len(lines)
+	if used := m.log.used(); used < logRows && used+len(lines) <= logRows {
+		return lines, used
+	}
+	return lines, 0
 }
 
 // writeStrip writes the narrow dashboard's one-line metrics: as many
@@ -357,7 +366,14 @@ func (m *Model) renderPlain() {
 	m.log.setWrap(true)
 	m.log.setHighlight(false)
 	u := m.log.used()
-	helpLines, helpTop := m.helpOverlay(w, h-nb)
+	helpLines, helpTop := m.helpOverlay(w, h, h-nb)
+	if helpLines != nil && helpTop > 0 {
+		// Under the bars, which follow the text in plain mode.
+		helpTop = u + nb
+		if helpTop+len(helpLines) > h {
+			helpTop = 0
+		}
+	}
 	for r := range h {
 		switch {
 		case helpLines != nil && r >= helpTop && r < helpTop+len(helpLines):
@@ -373,14 +389,40 @@ func (m *Model) renderPlain() {
 	}
 }
 
-// renderTooSmall builds the "terminal too small" notice, centered, wrapped
-// word by word to the width.
+// renderTooSmall builds the "terminal too small" notice, centered: the
+// terminal's size, the size needed and how to leave, each phrase wrapped
+// word by word to the width. When rows run short, "q to quit" stays.
 func (m *Model) renderTooSmall() {
 	b, w, h := &m.scratch, m.width, m.height
-	words := []string{"terminal", "too", "small", "—", "need", strconv.Itoa(MinWidth) + "×" + strconv.Itoa(MinHeight)}
+	size := func(w, h int) string { return strconv.Itoa(w) + "×" + strconv.Itoa(h) }
 	var lines []string
+	for _, phrase := range []string{
+		"terminal too small",
+		"size " + size(w, h) + ", need " + size(MinWidth, MinHeight),
+		"q to quit",
+	} {
+		lines = wrapWords(lines, phrase, w)
+	}
+	if len(lines) > h && h > 0 {
+		lines = append(lines[:h-1], lines[len(lines)-1])
+	}
+	top := max(0, (h-len(lines))/2)
+	for r := range h {
+		if k := r - top; k >= 0 && k < len(lines) {
+			s, sw := clip(lines[k], w)
+			spaces(b, (w-sw)/2)
+			b.WriteString(s)
+		}
+		m.keepRow(r)
+	}
+}
+
+// wrapWords appends phrase to lines, broken between words to lines of at
+// most w cells where it can be (a word wider than w is left whole, for the
+// caller to clip).
+func wrapWords(lines []string, phrase string, w int) []string {
 	cur := ""
-	for _, wd := range words {
+	for _, wd := range strings.Fields(phrase) {
 		switch {
 		case cur == "":
 			cur = wd
@@ -391,14 +433,5 @@ func (m *Model) renderTooSmall() {
 			cur = wd
 		}
 	}
-	lines = append(lines, cur)
-	top := max(0, (h-len(lines))/2)
-	for r := range h {
-		if k := r - top; k >= 0 && k < len(lines) {
-			s, sw := clip(lines[k], w)
-			spaces(b, (w-sw)/2)
-			b.WriteString(s)
-		}
-		m.keepRow(r)
-	}
+	return append(lines, cur)
 }

@@ -35,7 +35,7 @@ func Models() []Model {
 		{Name: "Overfit-1B", Key: "overfit-1b", Family: "Overfit", Arch: archLlama, Layers: 16, Hidden: 2048, Heads: 16, KVHeads: 8, FFN: 5632, Vocab: 128256, Tied: true, Context: 8192, Fictional: true},
 		{Name: "Gradient-Descent-3B", Key: "gradient-descent-3b", Family: "Gradient Descent", Arch: archLlama, Layers: 26, Hidden: 3072, Heads: 24, KVHeads: 8, FFN: 8448, Vocab: 50257, Context: 4096, Fictional: true},
 		{Name: "Stochastic-Parrot-7B", Key: "stochastic-parrot-7b", Family: "Stochastic Parrot", Arch: archGemma2, Layers: 32, Hidden: 4096, Heads: 32, KVHeads: 8, FFN: 12288, Vocab: 256000, Tied: true, Context: 8192, Fictional: true},
-		{Name: "Platypus-13B", Key: "platypus-13b", Family: "Platypus", Arch: archLlama, Layers: 40, Hidden: 5120, Heads: 40, KVHeads: 8, FFN: 13824, Vocab: 32000, Context: 4096, Fictional: true},
+		{Name: "Platypus-13B", Key: "platypus-13b", Family: "Platypus", Arch: archLlama, Layers: 40, Hidden: 5120, Heads: 40, KVHeads: 40, FFN: 13824, Vocab: 32000, Context: 4096, Fictional: true},
 		{Name: "Hallucin8-8x3B", Key: "hallucin8-8x3b", Family: "Hallucin8", Arch: archLlama, Layers: 24, Hidden: 3072, Heads: 24, KVHeads: 8, FFN: 9216, Vocab: 32000, Experts: 8, TopK: 2, Context: 32768, Fictional: true},
 		{Name: "Capybara-34B", Key: "capybara-34b", Family: "Capybara", Arch: archQwen, Layers: 60, Hidden: 7168, Heads: 56, KVHeads: 8, FFN: 20480, Vocab: 152064, Context: 32768, Fictional: true},
 		{Name: "Mode-Collapse-120B", Key: "mode-collapse-120b", Family: "Mode Collapse", Arch: archLlama, Layers: 96, Hidden: 10240, Heads: 80, KVHeads: 8, FFN: 32768, Vocab: 128256, Context: 32768, Fictional: true},

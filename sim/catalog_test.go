@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -144,5 +145,46 @@ func TestLookupErrorsNameTheValueAndSuggest(t *testing.T) {
 	_, err = LookupGPU("h10")
 	if err == nil || !strings.Contains(err.Error(), "h100") {
 		t.Errorf("LookupGPU(h10) error = %v", err)
+	}
+}
+
+// TestNamesStateTheirSize checks every model whose name ends in a size
+// ("Platypus-13B", "Hallucin8-8x3B") against its computed parameter count,
+// invented models included: a viewer reads the name and the count side by
+// side. Published models round their size (Llama-3.2-1B has 1.24B), so the
+// count may differ from the name by a quarter.
+func TestNamesStateTheirSize(t *testing.T) {
+	for _, m := range Models() {
+		i := strings.LastIndexByte(m.Name, '-')
+		size := m.Name[i+1:]
+		if i < 0 || !strings.HasSuffix(size, "B") {
+			continue
+		}
+		size = strings.TrimSuffix(size, "B")
+		if e, per, ok := strings.Cut(size, "x"); ok {
+			// "8x7B" names eight experts of 7B; they share attention and
+			// embeddings, so the total lies between one expert and the
+			// product.
+			n, err1 := strconv.ParseFloat(e, 64)
+			s, err2 := strconv.ParseFloat(per, 64)
+			if err1 != nil || err2 != nil {
+				t.Errorf("%s: cannot read the size %q", m.Name, size)
+				continue
+			}
+			p := float64(m.Params()) / 1e9
+			if p < s || p > n*s*1.05 {
+				t.Errorf("%s: %.2fB params, want between %vB and %vB", m.Name, p, s, n*s)
+			}
+			continue
+		}
+		s, err := strconv.ParseFloat(size, 64)
+		if err != nil {
+			t.Errorf("%s: cannot read the size %q", m.Name, size)
+			continue
+		}
+		p := float64(m.Params()) / 1e9
+		if math.Abs(p-s) > max(0.1*s, 0.25) {
+			t.Errorf("%s: %.2fB params, but the name says %vB", m.Name, p, s)
+		}
 	}
 }

@@ -81,8 +81,27 @@ func LookupGPU(name string) (GPUType, error) {
 	return GPUType{}, unknown("gpu", name, keys)
 }
 
-// unknown builds `unknown model "lama-3-8b" (did you mean llama-3-8b?)`, or
-// lists every valid value when nothing is close.
+// NameError is an unknown model or GPU name. Its text names the bad value
+// and the nearest valid ones, or lists every valid one when none is near;
+// a command line can say it its own way from the fields.
+type NameError struct {
+	Kind  string   // "model" or "gpu"
+	Name  string   // what was asked for
+	Near  []string // up to three close keys, nearest first
+	Valid []string // every key
+}
+
+// Error is `unknown model "lama-3-8b" (did you mean llama-3-8b?)`, or the
+// whole list of valid keys when nothing is close.
+func (e *NameError) Error() string {
+	if len(e.Near) == 0 {
+		return fmt.Sprintf("unknown %s %q (valid: %s)", e.Kind, e.Name, strings.Join(e.Valid, ", "))
+	}
+	return fmt.Sprintf("unknown %s %q (did you mean %s?)", e.Kind, e.Name, strings.Join(e.Near, " or "))
+}
+
+// unknown builds the NameError for got: the valid keys within a small edit
+// distance of it, or containing it, nearest first.
 func unknown(what, got string, valid []string) error {
 	type cand struct {
 		key  string
@@ -100,14 +119,11 @@ func unknown(what, got string, valid []string) error {
 	if len(near) > 3 {
 		near = near[:3]
 	}
-	if len(near) == 0 {
-		return fmt.Errorf("unknown %s %q (valid: %s)", what, got, strings.Join(valid, ", "))
+	e := &NameError{Kind: what, Name: got, Valid: valid}
+	for _, c := range near {
+		e.Near = append(e.Near, c.key)
 	}
-	names := make([]string, len(near))
-	for i, c := range near {
-		names[i] = c.key
-	}
-	return fmt.Errorf("unknown %s %q (did you mean %s?)", what, got, strings.Join(names, " or "))
+	return e
 }
 
 // editDistance is the Levenshtein distance between two short strings.

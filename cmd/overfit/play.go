@@ -23,6 +23,11 @@ import (
 // play runs one session in the local terminal: the same UI as over SSH, or
 // the plain log stream when stdout is not a terminal (e.g. piped to a file).
 func play(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// A closed stdout (overfit play | head) is a normal way to stop: with
+	// SIGPIPE ignored the write fails with EPIPE, and play ends quietly
+	// with status 0, rather than killed by the signal (which go run reports
+	// as "signal: broken pipe").
+	signal.Ignore(syscall.SIGPIPE)
 	opts, err := parseSessionOptions(args, time.Now(), randomSeed)
 	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, sessionUsage)
@@ -31,6 +36,13 @@ func play(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	if err != nil {
 		fmt.Fprintln(stderr, "overfit: "+err.Error())
 		return 2
+	}
+	if opts.List != "" {
+		if err := writeList(stdout, opts.List); err != nil && !errors.Is(err, syscall.EPIPE) {
+			fmt.Fprintln(stderr, "overfit: "+err.Error())
+			return 1
+		}
+		return 0
 	}
 
 	out, isFile := stdout.(*os.File)

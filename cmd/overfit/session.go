@@ -371,6 +371,11 @@ func (ss *session) run(command string) (int, string) {
 	if !ok {
 		return code, modeOptions
 	}
+	if opts.List != "" {
+		ss.startOptionsSession()
+		_ = writeList(ss.stdout(pty), opts.List)
+		return 0, modeOptions
+	}
 	w, h := 0, 0
 	if pty {
 		w, h = ss.win.get()
@@ -378,7 +383,7 @@ func (ss *session) run(command string) (int, string) {
 	o := opts.Options
 	ss.runID = sim.EncodeRunID(o)
 	ss.mode = modeStream
-	if pty {
+	if pty && !dumbTerminal(ss.term) {
 		ss.mode = modeTUI
 	}
 	ss.srv.met.started(ss.mode)
@@ -388,7 +393,13 @@ func (ss *session) run(command string) (int, string) {
 	ss.srv.log.Info("session start", append(ss.who(), "mode", ss.mode, "term", clientString(ss.term),
 		"width", w, "height", h, "seed", strconv.FormatUint(o.Seed, 10), "model", o.Model,
 		"run", ss.runID, "joined", opts.Joined)...)
-	if !pty {
+	if ss.mode == modeStream {
+		if !pty && strings.TrimSpace(command) != "" {
+			// Options without a terminal: most likely typed by someone who
+			// wanted the dashboard and left out -t. stderr keeps a
+			// redirected stdout clean.
+			ss.errorLine(noTerminalHint(ss.srv.share, command))
+		}
 		return ss.stream(opts), ss.mode
 	}
 	return ss.runTUI(opts), ss.mode
@@ -403,15 +414,21 @@ func (ss *session) options(command string, pty bool) (opts sessionOptions, code 
 	if err == nil {
 		return opts, 0, true
 	}
-	ss.mode = modeOptions
-	ss.srv.met.started(modeOptions)
-	ss.srv.log.Info("session start", append(ss.who(), "mode", modeOptions, "term", clientString(ss.term))...)
+	ss.startOptionsSession()
 	if errors.Is(err, errHelp) {
 		_, _ = ss.stdout(pty).Write([]byte(sessionUsage))
 		return opts, 0, false
 	}
 	ss.errorLine("overfit: " + err.Error())
 	return opts, 2, false
+}
+
+// startOptionsSession counts and logs a session that asks for no run
+// (--help, --list, options that do not parse).
+func (ss *session) startOptionsSession() {
+	ss.mode = modeOptions
+	ss.srv.met.started(modeOptions)
+	ss.srv.log.Info("session start", append(ss.who(), "mode", modeOptions, "term", clientString(ss.term))...)
 }
 
 // parseOptions turns the session's command line into options: errHelp for

@@ -31,7 +31,7 @@ func sshShare(public string, listen net.Addr) app.Share {
 
 // runFixingOptions are the session options that choose a run; with any of
 // them the ssh user name is not taken as a run id.
-var runFixingOptions = []string{"join", "seed", "model", "gpu", "nodes", "job", "speed", "steps", "help", "h"}
+var runFixingOptions = []string{"join", "seed", "model", "gpu", "nodes", "job", "speed", "steps", "help", "h", "list"}
 
 // userJoinArgs makes the one-word join work: `ssh <run-id>@host` joins
 // that run. A user name that is not a valid run id (anything people type as
@@ -57,9 +57,13 @@ func userJoinArgs(user string, args []string) []string {
 
 // playShare is the footer's share lines in local play: the server named by
 // OVERFIT_PUBLIC_ADDR and OVERFIT_PUBLIC_URL, so a run played locally can
-// be pointed at where it is served.
+// be pointed at where it is served. Without them no server runs that could
+// answer a join line, so the footer shows none (only the run id).
 func playShare(getenv func(string) string) app.Share {
-	s := sshShare(getenv(envName("public-addr")), nil)
+	var s app.Share
+	if public := getenv(envName("public-addr")); public != "" {
+		s = sshShare(public, nil)
+	}
 	s.Web = strings.TrimRight(getenv(envName("public-url")), "/")
 	return s
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/overfit/overfit/app"
 	"github.com/overfit/overfit/sim"
 )
 
@@ -14,12 +18,26 @@ const streamTick = 200 * time.Millisecond
 // stream writes the plain log of a run to a session without a PTY, one
 // event per "\n"-terminated line and no escape bytes, until the client hangs
 // up or the server ends the session. It returns the exit status.
+//
+// A session with a PTY whose terminal cannot address the cursor (TERM=dumb)
+// gets the same stream: its client's terminal is raw, so lines end in CRLF,
+// and q, ctrl+c or ctrl+d end it, as they would the dashboard.
 func (ss *session) stream(opts sessionOptions) int {
-	// What the client sends is dropped by the input pump; EOF on stdin
-	// (ssh -T host </dev/null) does not end the stream.
-	err := streamRun(ss.ctx, ss.out, opts, time.Now, ss.srv.seek)
+	ctx, w, nl := ss.ctx, io.Writer(ss.out), "\n"
+	if ss.win != nil {
+		var quit context.CancelFunc
+		ctx, quit = context.WithCancel(ss.ctx)
+		defer quit()
+		// It returns when the channel's read side ends, which closing
+		// the channel at the session's end brings about.
+		go watchQuitKeys(ss.ch, quit)
+		w, nl = newCRLFWriter(ss.out), "\r\n"
+	}
+	// Without a PTY, what the client sends is dropped by the input pump;
+	// EOF on stdin (ssh -T host </dev/null) does not end the stream.
+	err := streamRun(ctx, w, opts, time.Now, ss.srv.seek)
 	if n, ok := ss.notice(); ok {
-		_, _ = ss.out.writeStderr([]byte(n.message + "\n"))
+		_, _ = ss.out.writeStderr([]byte(n.message + nl))
 		return 0
 	}
 	if err != nil && ss.ctx.Err() == nil {
@@ -110,4 +128,52 @@ func appendPlain(dst []byte, s string) []byte {
 		}
 	}
 	return dst
+}
+
+// dumbTerminal reports whether a PTY's terminal type cannot move the cursor:
+// such a terminal gets the plain stream, not the dashboard's escapes.
+func dumbTerminal(term string) bool {
+	return strings.EqualFold(term, "dumb")
+}
+
+// watchQuitKeys reads a dumb terminal's keystrokes until r fails and calls
+// quit on q, ctrl+c or ctrl+d (the terminal is raw: they arrive as bytes,
+// not signals). Everything else is dropped.
+func watchQuitKeys(r io.Reader, quit func()) {
+	var buf [256]byte
+	for {
+		n, err := r.Read(buf[:])
+		if bytes.ContainsAny(buf[:n], "qQ\x03\x04") {
+			quit()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// maxHintOptions bounds the options a hint repeats: longer ones, or any
+// byte a terminal could take for a command, are shown as OPTIONS.
+const maxHintOptions = 60
+
+// noTerminalHint is the one line a session with options but no terminal
+// gets on stderr: how to ask for the dashboard, with the visitor's own
+// options.
+func noTerminalHint(share app.Share, command string) string {
+	opts := strings.TrimSpace(command)
+	if len(opts) > maxHintOptions || strings.IndexFunc(opts, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
+		opts = "OPTIONS"
+	}
+	if opts != "--" && !strings.HasPrefix(opts, "-- ") {
+		opts = "-- " + opts
+	}
+	host := share.SSHHost
+	if host == "" {
+		host = "HOST"
+	}
+	port := ""
+	if share.SSHPort != 0 && share.SSHPort != 22 {
+		port = " -p " + strconv.Itoa(share.SSHPort)
+	}
+	return "overfit: no terminal, so this is the plain log; add -t for the dashboard: ssh -t" + port + " " + host + " " + opts
 }

@@ -63,7 +63,7 @@ func TestParseSessionOptions(t *testing.T) {
 		want string
 	}{
 		{[]string{"--bogus"}, "unknown option --bogus"},
-		{[]string{"--seed"}, "option --seed needs a value"},
+		{[]string{"--seed"}, "missing value for --seed: want " + seedRule},
 		{[]string{"--seed", "-1"}, "--seed"},
 		{[]string{"--speed", "0"}, "--speed"},
 		{[]string{"--speed", "NaN"}, "--speed"},
