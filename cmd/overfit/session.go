@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"charm.land/ssh"
-	"github.com/anmitsu/go-shlex"
 	"github.com/prometheus/client_golang/prometheus"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -437,7 +436,7 @@ func (ss *session) parseOptions(command string) (sessionOptions, error) {
 	if len(command) > maxCommandLen {
 		return sessionOptions{}, fmt.Errorf("options too long (%d bytes, at most %d; see --help)", len(command), maxCommandLen)
 	}
-	args, err := shlex.Split(command, true)
+	args, err := splitArgs(command)
 	if err != nil {
 		return sessionOptions{}, fmt.Errorf("cannot parse options %q: %v (see --help)", truncate(command, 80), err)
 	}
