@@ -4,80 +4,129 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
-
-	"charm.land/ssh"
-	"charm.land/wish/v2"
 )
 
-// testServer is a tiny wish server: PTY sessions get a frame every 100 ms;
-// sessions past busyAfter (when > 0) get a one-line "server busy" and exit.
-type testServer struct {
-	addr     string
-	sessions atomic.Int32
-	command  atomic.Pointer[string] // the SSH command of the latest session
+// overfitServer is the real overfit binary, running as a child process on
+// a loopback port with its own data directory.
+type overfitServer struct {
+	addr   string
+	cmd    *exec.Cmd
+	log    *lockedBuffer // its stderr: the server's log
+	exited chan error    // receives cmd.Wait's result once
 }
 
-func startTestServer(t *testing.T, busyAfter int) *testServer {
+// buildOverfit builds ./cmd/overfit into a temporary directory. The build is
+// what `go install` would produce: the binary visitors run.
+func buildOverfit(t *testing.T) string {
 	t.Helper()
-	ts := &testServer{}
-	handler := func(s ssh.Session) {
-		cmd := strings.Join(s.Command(), " ")
-		ts.command.Store(&cmd)
-		if _, _, ok := s.Pty(); !ok {
-			fmt.Fprintln(s.Stderr(), "a PTY is required")
-			_ = s.Exit(1)
-			return
-		}
-		if n := int(ts.sessions.Add(1)); busyAfter > 0 && n > busyAfter {
-			fmt.Fprintln(s, "server busy, try again in a minute")
-			_ = s.Exit(1)
-			return
-		}
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			if _, err := fmt.Fprintf(s, "\x1b[H\x1b[2Kstep %d loss 2.%03d", i, i%1000); err != nil {
-				return
-			}
-			select {
-			case <-s.Context().Done():
-				return
-			case <-tick.C:
-			}
+	bin := filepath.Join(t.TempDir(), "overfit")
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/overfit/overfit/cmd/overfit")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/overfit: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startOverfit runs bin on 127.0.0.1 (port chosen by the kernel, read back
+// from its "listening" log line) with the web viewer off and extra flags,
+// and waits until it listens. The process is killed at cleanup if a test
+// has not stopped it.
+func startOverfit(t *testing.T, bin string, flags ...string) *overfitServer {
+	t.Helper()
+	args := append([]string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", t.TempDir(),
+		"--drain-delay", "0", "--shutdown-timeout", "5s"}, flags...)
+	s := &overfitServer{cmd: exec.Command(bin, args...), log: &lockedBuffer{}, exited: make(chan error, 1)}
+	// The server reads OVERFIT_* variables as flag defaults; the test's
+	// environment must not change what it runs.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OVERFIT_") {
+			s.cmd.Env = append(s.cmd.Env, kv)
 		}
 	}
-	srv, err := wish.NewServer(
-		wish.WithHostKeyPath(filepath.Join(t.TempDir(), "ssh_host_ed25519_key")),
-		wish.WithMiddleware(func(ssh.Handler) ssh.Handler { return handler }),
-	)
-	if err != nil {
+	s.cmd.Stderr = s.log
+	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(ln)
-	}()
+	go func() { s.exited <- s.cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = srv.Close()
-		<-served
+		if s.cmd.ProcessState == nil {
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+		}
 	})
-	ts.addr = ln.Addr().String()
-	return ts
+	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := addrRE.FindStringSubmatch(s.log.String()); m != nil {
+			s.addr = m[1]
+			return s
+		}
+		select {
+		case err := <-s.exited:
+			s.exited <- err
+			t.Fatalf("overfit exited before listening (%v); log:\n%s", err, s.log.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("overfit not listening after 30s; log:\n%s", s.log.String())
+		}
+	}
+}
+
+// pid is the server process's id, for the generator's /proc sampler.
+func (s *overfitServer) pid() int { return s.cmd.Process.Pid }
+
+// count is how many log lines of the server contain substr.
+func (s *overfitServer) count(substr string) int {
+	return strings.Count(s.log.String(), substr)
+}
+
+// stop sends SIGTERM, as `docker stop` does, and fails the test unless the
+// server exits with status 0 within 15 s.
+func (s *overfitServer) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Fatalf("overfit after SIGTERM: %v, want exit status 0; log:\n%s", err, s.log.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("overfit still running 15s after SIGTERM; log:\n%s", s.log.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that the child's stderr copier writes
+// while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func testConfig(t *testing.T, addr string, sessions int, window time.Duration) Config {
@@ -94,57 +143,6 @@ func testConfig(t *testing.T, addr string, sessions int, window time.Duration) C
 		t.Fatal(err)
 	}
 	return cfg
-}
-
-func TestLoadAgainstTestServer(t *testing.T) {
-	ts := startTestServer(t, 0)
-	cfg := testConfig(t, ts.addr, 4, 2*time.Second)
-	// The test process is the server, so it samples itself as "the server".
-	server := procSampler{root: "/proc", pid: strconv.Itoa(os.Getpid())}
-	res, err := newRunner(cfg, server, io.Discard).run(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := buildReport(cfg, res)
-	var text bytes.Buffer
-	if err := rep.writeText(&text); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("report:\n%s", text.String())
-	if rep.Held != 4 || rep.Failed != 0 {
-		t.Fatalf("held %d failed %d (%v), want 4 held", rep.Held, rep.Failed, rep.FailReasons)
-	}
-	if rep.FirstFrameMS.N != 4 || rep.FirstFrameMS.Median <= 0 {
-		t.Errorf("first-frame latency not measured: %+v", rep.FirstFrameMS)
-	}
-	if rep.BytesPerSec.N != 4 || rep.BytesPerSec.Median <= 0 {
-		t.Errorf("no bytes counted in the window: %+v", rep.BytesPerSec)
-	}
-	if rep.FramesPerSec.Median <= 0 {
-		t.Errorf("no frames counted in the window: %+v", rep.FramesPerSec)
-	}
-	if rep.Server == nil || rep.Server.RSSEndBytes <= 0 || rep.Server.CPUSeconds < 0 {
-		t.Errorf("server not sampled: %+v (error %q)", rep.Server, rep.ServerError)
-	}
-	if rep.WindowSeconds < 2 {
-		t.Errorf("window %.2fs shorter than asked", rep.WindowSeconds)
-	}
-}
-
-func TestLoadCountsBusyRefusals(t *testing.T) {
-	ts := startTestServer(t, 2)
-	cfg := testConfig(t, ts.addr, 4, 500*time.Millisecond)
-	res, err := newRunner(cfg, nil, io.Discard).run(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := buildReport(cfg, res)
-	if rep.Held != 2 || rep.FailReasons["server busy"] != 2 {
-		t.Fatalf("held %d reasons %v, want 2 held and 2 server busy", rep.Held, rep.FailReasons)
-	}
-	if rep.FirstFrameMS.N != 2 {
-		t.Errorf("busy refusals counted as first frames: %+v", rep.FirstFrameMS)
-	}
 }
 
 func TestLoadCountsRefusedConnections(t *testing.T) {
@@ -165,57 +163,142 @@ func TestLoadCountsRefusedConnections(t *testing.T) {
 	}
 }
 
-func TestLoadStopsCleanlyWhenInterrupted(t *testing.T) {
-	ts := startTestServer(t, 0)
-	cfg := testConfig(t, ts.addr, 2, time.Hour)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	type outcome struct {
-		res *runResult
-		err error
+// TestLoadAgainstOverfit drives the real server binary: the generator's
+// numbers are only worth what they measure on overfit itself.
+func TestLoadAgainstOverfit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the overfit binary; the full suite (.ci/run) runs it")
 	}
-	done := make(chan outcome, 1)
-	go func() {
-		res, err := newRunner(cfg, nil, io.Discard).run(ctx)
-		done <- outcome{res, err}
-	}()
-	// Interrupt once both sessions are being served.
-	waitFor(t, 10*time.Second, func() bool { return ts.sessions.Load() == 2 })
-	cancel()
-	var o outcome
-	select {
-	case o = <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not stop after cancel")
-	}
-	if o.err != nil {
-		t.Fatal(o.err)
-	}
-	rep := buildReport(cfg, o.res)
-	if !rep.Interrupted || rep.WindowSeconds >= 60 {
-		t.Fatalf("interrupted %v window %.1fs, want a short interrupted run", rep.Interrupted, rep.WindowSeconds)
-	}
+	bin := buildOverfit(t)
+
+	t.Run("report", func(t *testing.T) {
+		srv := startOverfit(t, bin)
+		cfg := testConfig(t, srv.addr, 4, 2*time.Second)
+		server := procSampler{root: "/proc", pid: strconv.Itoa(srv.pid())}
+		res, err := newRunner(cfg, server, io.Discard).run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := buildReport(cfg, res)
+		var text bytes.Buffer
+		if err := rep.writeText(&text); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("report:\n%s", text.String())
+		if rep.Held != 4 || rep.Failed != 0 {
+			t.Fatalf("held %d failed %d (%v), want 4 held", rep.Held, rep.Failed, rep.FailReasons)
+		}
+		if rep.FirstFrameMS.N != 4 || rep.FirstFrameMS.Median <= 0 {
+			t.Errorf("first-frame latency not measured: %+v", rep.FirstFrameMS)
+		}
+		if rep.BytesPerSec.N != 4 || rep.BytesPerSec.Median <= 0 {
+			t.Errorf("no bytes counted in the window: %+v", rep.BytesPerSec)
+		}
+		if rep.FramesPerSec.Median <= 0 {
+			t.Errorf("no frames counted in the window: %+v", rep.FramesPerSec)
+		}
+		if rep.Server == nil || rep.Server.RSSEndBytes <= 0 || rep.Server.CPUSeconds <= 0 {
+			t.Errorf("server not sampled: %+v (error %q)", rep.Server, rep.ServerError)
+		}
+		if rep.WindowSeconds < 2 {
+			t.Errorf("window %.2fs shorter than asked", rep.WindowSeconds)
+		}
+		srv.stop(t)
+	})
+
+	t.Run("busy", func(t *testing.T) {
+		srv := startOverfit(t, bin, "--max-sessions", "2")
+		cfg := testConfig(t, srv.addr, 4, 500*time.Millisecond)
+		res, err := newRunner(cfg, nil, io.Discard).run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := buildReport(cfg, res)
+		if rep.Held != 2 || rep.FailReasons["server busy"] != 2 {
+			t.Fatalf("held %d reasons %v, want 2 held and 2 server busy", rep.Held, rep.FailReasons)
+		}
+		if rep.FirstFrameMS.N != 2 {
+			t.Errorf("busy refusals counted as first frames: %+v", rep.FirstFrameMS)
+		}
+		srv.stop(t)
+	})
+
+	t.Run("interrupted", func(t *testing.T) {
+		srv := startOverfit(t, bin)
+		cfg := testConfig(t, srv.addr, 2, time.Hour)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		type outcome struct {
+			res *runResult
+			err error
+		}
+		done := make(chan outcome, 1)
+		go func() {
+			res, err := newRunner(cfg, nil, io.Discard).run(ctx)
+			done <- outcome{res, err}
+		}()
+		// Interrupt once the server runs both sessions.
+		waitFor(t, 20*time.Second, func() bool { return srv.count("msg=\"session start\"") == 2 })
+		cancel()
+		var o outcome
+		select {
+		case o = <-done:
+		case <-time.After(15 * time.Second):
+			t.Fatal("run did not stop after cancel")
+		}
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		rep := buildReport(cfg, o.res)
+		if !rep.Interrupted || rep.WindowSeconds >= 60 {
+			t.Fatalf("interrupted %v window %.1fs, want a short interrupted run", rep.Interrupted, rep.WindowSeconds)
+		}
+		srv.stop(t)
+	})
+
+	t.Run("json and -args", func(t *testing.T) {
+		srv := startOverfit(t, bin)
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{"-addr", srv.addr, "-sessions", "2", "-ramp", "100", "-duration", "1s", "-json",
+			"-pid", strconv.Itoa(srv.pid()), "-args", "--seed 42 --speed 4"}, &out, &errOut)
+		if code != 0 {
+			t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
+		}
+		var rep Report
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("bad json %v:\n%s", err, out.String())
+		}
+		if rep.Held != 2 || rep.BytesPerSec.Median <= 0 || rep.Server == nil {
+			t.Fatalf("report %+v", rep)
+		}
+		// The server logs each session's options: both ran seed 42.
+		if n := srv.count(" seed=42 "); n != 2 {
+			t.Fatalf("%d sessions with seed 42 in the server log, want 2 (the -args string); log:\n%s", n, srv.log.String())
+		}
+		// Options the server refuses end the session with its error line.
+		out.Reset()
+		code = run(t.Context(), []string{"-addr", srv.addr, "-sessions", "1", "-duration", "1s", "-json",
+			"-args", "--nodes 0"}, &out, io.Discard)
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("bad json %v:\n%s", err, out.String())
+		}
+		if code != 1 || rep.Held != 0 || rep.Failed != 1 {
+			t.Fatalf("bad -args: exit %d, report %+v; want exit 1 and the session failed", code, rep)
+		}
+		if len(rep.FailReasons) != 1 {
+			t.Fatalf("bad -args: reasons %v, want one", rep.FailReasons)
+		}
+		for reason := range rep.FailReasons {
+			if !strings.Contains(reason, "exit status 2") || !strings.Contains(reason, "--nodes") {
+				t.Errorf("bad -args: reason %q, want the exit status and the server's error line", reason)
+			}
+		}
+		srv.stop(t)
+	})
 }
 
-func TestRunPrintsJSON(t *testing.T) {
-	ts := startTestServer(t, 0)
-	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"-addr", ts.addr, "-sessions", "2", "-ramp", "100", "-duration", "1s", "-json",
-		"-args", "--seed 42 --speed 4"}, &out, &errOut)
-	if code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
-	}
-	var rep Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("bad json %v:\n%s", err, out.String())
-	}
-	if rep.Held != 2 || rep.BytesPerSec.Median <= 0 {
-		t.Fatalf("report %+v", rep)
-	}
-	if cmd := ts.command.Load(); cmd == nil || *cmd != "--seed 42 --speed 4" {
-		t.Fatalf("server saw command %v, want the -args string", cmd)
-	}
-	if code := run(t.Context(), []string{"-addr", "192.0.2.1:22"}, &out, io.Discard); code != 2 {
+func TestRunRefusesRemoteTarget(t *testing.T) {
+	if code := run(t.Context(), []string{"-addr", "192.0.2.1:22"}, io.Discard, io.Discard); code != 2 {
 		t.Fatalf("remote target: exit %d, want 2", code)
 	}
 }
