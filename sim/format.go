@@ -226,10 +226,8 @@ func cut(s string, width int) string {
 	return s
 }
 
-// tqdmTime is tqdm's interval format: MM:SS, or H:MM:SS from an hour up.
-func tqdmTime(d time.Duration) string { return string(appendTqdmTime(nil, d)) }
-
-// appendTqdmTime appends tqdmTime(d).
+// appendTqdmTime appends tqdm's interval format: MM:SS, or H:MM:SS from an
+// hour up.
 func appendTqdmTime(dst []byte, d time.Duration) []byte {
 	if d < 0 {
 		d = 0
@@ -247,10 +245,8 @@ func appendTqdmTime(dst []byte, d time.Duration) []byte {
 	return appendPadded(dst, s%60, 2, '0')
 }
 
-// siBytes is tqdm's unit_scale form with three significant digits: 8.03GB.
-func siBytes(v float64) string { return string(appendSIBytes(nil, v)) }
-
-// appendSIBytes appends siBytes(v).
+// appendSIBytes appends v bytes in tqdm's unit_scale form with three
+// significant digits: 8.03GB.
 func appendSIBytes(dst []byte, v float64) []byte {
 	siUnits := [...]string{"B", "kB", "MB", "GB", "TB", "PB"}
 	i := 0

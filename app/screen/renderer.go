@@ -364,8 +364,8 @@ func colorKey(c color.Color) (uint64, bool) {
 		return 1<<32 | uint64(c), true
 	case ansi.IndexedColor:
 		return 2<<32 | uint64(c), true
-	case ansi.TrueColor:
-		return 3<<32 | uint64(c), true
+	case ansi.RGBColor: // ansi.TrueColor, which it replaces, is deprecated
+		return 3<<32 | uint64(c.R)<<16 | uint64(c.G)<<8 | uint64(c.B), true
 	case color.RGBA:
 		return 4<<32 | uint64(c.R)<<24 | uint64(c.G)<<16 | uint64(c.B)<<8 | uint64(c.A), true
 	}
