@@ -75,6 +75,9 @@ func TestSizeSweep(t *testing.T) {
 	// variants would make the race build slow for little more coverage.
 	edgeW := []int{20, 39, 40, 41, 80, 99, 100, 101, 300}
 	edgeH := []int{6, 11, 12, 13, 14, 17, 18, 40, 100}
+	if testing.Short() {
+		ws, hs = edgeW, edgeH // the quick loop: the layout edges, a third of the grid
+	}
 	for _, ph := range allPhases {
 		t.Run(ph.String(), func(t *testing.T) {
 			t.Parallel()

@@ -456,6 +456,9 @@ func crossRunChecks(recs []runRecord) map[string]func() (float64, string, bool) 
 // consistency and believability invariants, and a cluster far too wide for
 // its model is refused by Validate, not shown waiting on the network.
 func TestBeliefsOnForcedClusters(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the catalog sweep takes seconds: run without -short (the full suite) to include it")
+	}
 	valid, refused := 0, 0
 	for mi, m := range Models() {
 		for gi, g := range GPUs() {

@@ -229,6 +229,7 @@ var bytesRE = regexp.MustCompile(`bytes=(\d+)`)
 // Linux only: attackers connect from addresses of their own in 127.0.0.0/8
 // and one sets socket options before connecting.
 func TestAbuseSuite(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	cfg.Limits.HandshakeTimeout = abuseHandshakeTimeout
 	cfg.Limits.StallTimeout = abuseStallTimeout

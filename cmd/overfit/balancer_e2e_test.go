@@ -18,6 +18,7 @@ import (
 // TestShippedHAProxyConfigIsValid: the compose setup's haproxy.cfg, as
 // shipped, passes HAProxy's own check.
 func TestShippedHAProxyConfigIsValid(t *testing.T) {
+	skipInShortMode(t)
 	haproxy := findHAProxy(t)
 	out, err := exec.Command(haproxy, "-c", "-f", haproxyConfig).CombinedOutput()
 	if err != nil {
@@ -33,6 +34,7 @@ func TestShippedHAProxyConfigIsValid(t *testing.T) {
 // newcomer, says goodbye to every session it ends and puts a reconnecting
 // viewer back into its run.
 func TestBehindHAProxy(t *testing.T) {
+	skipInShortMode(t)
 	rig := startBalancerRig(t, 3,
 		"--max-sessions-per-ip", "1", // every client address below is its own visitor
 		"--shutdown-timeout", "3s",

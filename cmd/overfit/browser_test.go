@@ -21,6 +21,7 @@ const screenshotEnv = "OVERFIT_WEB_SCREENSHOT"
 // text appears in xterm.js, a key changes the run's speed, a smaller window
 // re-lays it out, and a screenshot is saved.
 func TestBrowserWatchesARunTypesAndResizes(t *testing.T) {
+	skipInShortMode(t)
 	chromium := findChromium(t)
 	_, base := startWebServer(t, testConfig(t))
 	id, run := trainingRun(t, 20261204)

@@ -23,6 +23,7 @@ func healthStatus(addr string) int {
 // signal, --drain-delay keeps the SSH port serving while /healthz answers
 // 503; then every session, old or drained-in, gets the goodbye.
 func TestDrainServesNewcomersWhileHealthzSaysUnavailable(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	cfg.MetricsListen = freeAddr(t)
 	// Long enough for a newcomer to connect under -race on a busy box.

@@ -103,6 +103,7 @@ func TestPTYSessionShowsRunResizesAndQuits(t *testing.T) {
 }
 
 func TestPTYCtrlCQuits(t *testing.T) {
+	skipInShortMode(t)
 	ts := startServer(t, testConfig(t))
 	c, _ := dial(t, ts.addr)
 	s := openScreen(t, c, 100, 30, "--speed 50")
@@ -114,6 +115,7 @@ func TestPTYCtrlCQuits(t *testing.T) {
 }
 
 func TestWindowSizesAreClampedAndEarlyResizesHandled(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	ts := startServer(t, cfg)
 	c, _ := dial(t, ts.addr)
@@ -171,6 +173,7 @@ func TestStreamWithoutPTYIsPlainText(t *testing.T) {
 }
 
 func TestSameSeedSameRunAndSessionsDiffer(t *testing.T) {
+	skipInShortMode(t)
 	// Pin the sessions' start so log timestamps match too.
 	start := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 	ts := startServer(t, testConfig(t), func(s *Server) { s.clock = func() time.Time { return start } })
@@ -245,6 +248,7 @@ func TestJoinFollowsTheSameRun(t *testing.T) {
 }
 
 func TestHostKeyPersistsAndIsNeverReplaced(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	wd, _ := os.Getwd()
 
@@ -292,6 +296,7 @@ func TestHostKeyPersistsAndIsNeverReplaced(t *testing.T) {
 }
 
 func TestShutdownSaysGoodbyeToEverySession(t *testing.T) {
+	skipInShortMode(t)
 	ts := startServer(t, testConfig(t))
 	c, _ := dial(t, ts.addr)
 	s := openScreen(t, c, 100, 30, "")
@@ -328,6 +333,7 @@ func TestShutdownSaysGoodbyeToEverySession(t *testing.T) {
 }
 
 func TestNoGoroutineOutlivesItsSession(t *testing.T) {
+	skipInShortMode(t)
 	// A serving server runs two goroutines: Serve and the accept loop.
 	base := runtime.NumGoroutine() + 2
 	ts := startServer(t, testConfig(t))

@@ -430,3 +430,14 @@ func ptyErrorLine(t *testing.T, c *gossh.Client, command string) string {
 	}
 	return got
 }
+
+// skipInShortMode skips a test that takes seconds (real servers and
+// clients over many sessions, a browser, HAProxy, replicas, the abuse
+// suite) under `go test -short`, the quick loop; the full suite, which
+// .ci/run runs, always runs it.
+func skipInShortMode(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("takes seconds: run without -short (the full suite) to include it")
+	}
+}

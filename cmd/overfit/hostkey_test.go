@@ -12,6 +12,7 @@ import (
 // data volume start at the same moment on an empty volume; every one must
 // end up with the same key, and none may read a half-written file.
 func TestHostKeyCreatedOnceByReplicasStartingTogether(t *testing.T) {
+	skipInShortMode(t)
 	const rounds, replicas = 30, 8
 	for r := range rounds {
 		path := filepath.Join(t.TempDir(), "data", "ssh_host_ed25519_key")

@@ -143,6 +143,7 @@ func joinScreenOn(t *testing.T, c *gossh.Client, id, run string) *screen {
 }
 
 func TestJoinSameRunOnOneServerAcrossReplicasAndRestart(t *testing.T) {
+	skipInShortMode(t)
 	const seed = 20261128
 	at := trainWindow(t, seed, 90*time.Second)
 	o := sim.Options{Seed: seed, Start: time.Now().Add(-at - 10*time.Second)}
@@ -213,6 +214,7 @@ func TestJoinSameRunOnOneServerAcrossReplicasAndRestart(t *testing.T) {
 // on two servers print the same log lines byte for byte (timestamps
 // included), starting with the run's recent history.
 func TestJoinPlainStreamsMatchAcrossReplicas(t *testing.T) {
+	skipInShortMode(t)
 	o := sim.Options{Seed: 99, Speed: 8, Start: time.Now().Add(-40 * time.Minute)}
 	id := sim.EncodeRunID(o)
 	a := startServer(t, testConfig(t))

@@ -73,6 +73,7 @@ func TestRefusedRequestsSayWhy(t *testing.T) {
 }
 
 func TestOverCapacityGetsServerBusy(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	cfg.Limits.MaxSessions = 2
 	ts := startServer(t, cfg)
@@ -123,6 +124,7 @@ func TestOverCapacityGetsServerBusy(t *testing.T) {
 }
 
 func TestSessionsPerIPAndChannelsPerConnection(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	cfg.Limits.MaxSessionsPerIP = 2
 	cfg.Limits.MaxChannels = 2
@@ -143,6 +145,7 @@ func TestSessionsPerIPAndChannelsPerConnection(t *testing.T) {
 }
 
 func TestMaxSessionTimeSaysGoodbye(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	cfg.Limits.MaxSessionTime = 300 * time.Millisecond
 	ts := startServer(t, cfg)
@@ -340,6 +343,7 @@ func TestConnectionRatePerIP(t *testing.T) {
 }
 
 func TestProxyProtocolFromTrustedBalancersOnly(t *testing.T) {
+	skipInShortMode(t)
 	// dialVia connects with an optional PROXY v1 header claiming src.
 	dialVia := func(addr, header string) (*gossh.Client, error) {
 		conn, err := net.Dial("tcp", addr)
@@ -448,6 +452,7 @@ func (f *freezableConn) Close() error {
 }
 
 func TestKeepaliveDropsVanishedPeers(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	cfg.Limits.KeepaliveInterval = 100 * time.Millisecond
 	cfg.Limits.KeepaliveMissed = 2

@@ -120,6 +120,7 @@ func renderPicture(t *testing.T, r *rasterizer, p picture, at time.Duration) []b
 // compares it with docs/img byte for byte; with OVERFIT_UPDATE_PICTURES=1
 // it rewrites them instead.
 func TestREADMEPicturesAreCurrent(t *testing.T) {
+	skipInShortMode(t)
 	update := os.Getenv(updatePicturesEnv) == "1"
 	r, err := newRasterizer()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 // TestSIGTERMEndsSessionsWithGoodbye runs the real command line in-process
 // and sends the process a SIGTERM, as `docker stop` would.
 func TestSIGTERMEndsSessionsWithGoodbye(t *testing.T) {
+	skipInShortMode(t)
 	var stdout, stderr syncBuffer
 	exited := make(chan int, 1)
 	args := []string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", t.TempDir(), "--shutdown-timeout", "5s"}

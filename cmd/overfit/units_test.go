@@ -215,6 +215,7 @@ func (p *pipeWriter) Write(b []byte) (int, error) {
 }
 
 func TestPlayStreamsPlainLogWhenNotATerminal(t *testing.T) {
+	skipInShortMode(t)
 	w := &pipeWriter{n: 2}
 	var errOut bytes.Buffer
 	if code := run([]string{"play", "--seed", "3", "--speed", "50"}, func(string) string { return "" }, nil, w, &errOut); code != 0 {

@@ -31,6 +31,7 @@ func trainingRun(t *testing.T, seed uint64) (id, name string) {
 }
 
 func TestWebSessionShowsRunResizesAndQuits(t *testing.T) {
+	skipInShortMode(t)
 	ts, base := startWebServer(t, testConfig(t))
 	// Serving adds Serve, the SSH accept loop and the HTTP accept loop.
 	idle := runtime.NumGoroutine()
@@ -92,6 +93,7 @@ func TestWebSessionShowsRunResizesAndQuits(t *testing.T) {
 }
 
 func TestWebAndSSHViewersOfOneRunSeeTheSameScreen(t *testing.T) {
+	skipInShortMode(t)
 	ts, base := startWebServer(t, testConfig(t))
 	id, run := trainingRun(t, 20261202)
 	web := openWeb(t, base, 120, 40, id)
@@ -236,6 +238,7 @@ func TestClientIPBelievesOnlyTrustedProxies(t *testing.T) {
 }
 
 func TestLinkPreviewTagsAndImage(t *testing.T) {
+	skipInShortMode(t)
 	_, base := startWebServer(t, testConfig(t))
 	id, _ := trainingRun(t, 20261203)
 	o, _ := sim.ParseRunID(id)
@@ -305,6 +308,7 @@ func TestLinkPreviewTagsAndImage(t *testing.T) {
 // sending (resizes, each a full redraw) is dropped after the stall
 // timeout, like a stalled SSH client, and its slot is freed.
 func TestStalledBrowserIsDropped(t *testing.T) {
+	skipInShortMode(t)
 	cfg := testConfig(t)
 	cfg.Limits.StallTimeout = time.Second
 	ts, base := startWebServer(t, cfg)
