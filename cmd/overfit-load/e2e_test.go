@@ -21,10 +21,11 @@ import (
 // overfitServer is the real overfit binary, running as a child process on
 // a loopback port with its own data directory.
 type overfitServer struct {
-	addr   string
-	cmd    *exec.Cmd
-	log    *lockedBuffer // its stderr: the server's log
-	exited chan error    // receives cmd.Wait's result once
+	addr    string
+	cmd     *exec.Cmd
+	log     *lockedBuffer // its stderr: the server's log
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // cmd.Wait's result, set before exited is closed
 }
 
 // buildOverfit builds ./cmd/overfit into a temporary directory. The build is
@@ -47,7 +48,7 @@ func startOverfit(t *testing.T, bin string, flags ...string) *overfitServer {
 	t.Helper()
 	args := append([]string{"--listen", "127.0.0.1:0", "--http-listen", "", "--data-dir", t.TempDir(),
 		"--drain-delay", "0", "--shutdown-timeout", "5s"}, flags...)
-	s := &overfitServer{cmd: exec.Command(bin, args...), log: &lockedBuffer{}, exited: make(chan error, 1)}
+	s := &overfitServer{cmd: exec.Command(bin, args...), log: &lockedBuffer{}, exited: make(chan struct{})}
 	// The server reads OVERFIT_* variables as flag defaults; the test's
 	// environment must not change what it runs.
 	for _, kv := range os.Environ() {
@@ -59,9 +60,14 @@ func startOverfit(t *testing.T, bin string, flags ...string) *overfitServer {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { s.exited <- s.cmd.Wait() }()
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.exited)
+	}()
 	t.Cleanup(func() {
-		if s.cmd.ProcessState == nil {
+		select {
+		case <-s.exited:
+		default:
 			_ = s.cmd.Process.Kill()
 			<-s.exited
 		}
@@ -74,9 +80,8 @@ func startOverfit(t *testing.T, bin string, flags ...string) *overfitServer {
 			return s
 		}
 		select {
-		case err := <-s.exited:
-			s.exited <- err
-			t.Fatalf("overfit exited before listening (%v); log:\n%s", err, s.log.String())
+		case <-s.exited:
+			t.Fatalf("overfit exited before listening (%v); log:\n%s", s.waitErr, s.log.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -101,9 +106,9 @@ func (s *overfitServer) stop(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-s.exited:
-		if err != nil {
-			t.Fatalf("overfit after SIGTERM: %v, want exit status 0; log:\n%s", err, s.log.String())
+	case <-s.exited:
+		if s.waitErr != nil {
+			t.Fatalf("overfit after SIGTERM: %v, want exit status 0; log:\n%s", s.waitErr, s.log.String())
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("overfit still running 15s after SIGTERM; log:\n%s", s.log.String())
