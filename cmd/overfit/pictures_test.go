@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -15,14 +16,19 @@ import (
 // The README's pictures are frames of fixed runs at fixed moments, drawn by
 // the link previews' rasterizer, so they are byte-reproducible and a UI
 // change that leaves them stale fails TestREADMEPicturesAreCurrent. Refresh
-// them with:
+// them with the -update flag every golden file of the repository answers to
+// (app's and sim's through x/exp/golden):
 //
-//	OVERFIT_UPDATE_PICTURES=1 go test ./cmd/overfit -run TestREADMEPictures
+//	go test ./cmd/overfit -run TestREADMEPictures -update
 const (
-	updatePicturesEnv = "OVERFIT_UPDATE_PICTURES"
-	picturesDir       = "../../docs/img"
-	refreshPictures   = updatePicturesEnv + "=1 go test ./cmd/overfit -run TestREADMEPictures"
+	picturesDir     = "../../docs/img"
+	refreshPictures = "go test ./cmd/overfit -run TestREADMEPictures -update"
 )
+
+// updatePictures is -update. The pictures live in docs/img, not testdata,
+// and are compared as bytes, so x/exp/golden (testdata/<test>.golden, an
+// escaped text diff) does not fit them; the flag is the same.
+var updatePictures = flag.Bool("update", false, "rewrite docs/img's pictures from what the program draws now")
 
 // pictureSeed is the run the pictures show: a 70B pretraining run on 128
 // nodes (the app's golden frames show it too).
@@ -117,11 +123,11 @@ func renderPicture(t *testing.T, r *rasterizer, p picture, at time.Duration) []b
 
 // TestREADMEPicturesAreCurrent renders every picture README.md shows (and
 // its animated demo) and
-// compares it with docs/img byte for byte; with OVERFIT_UPDATE_PICTURES=1
-// it rewrites them instead.
+// compares it with docs/img byte for byte; with -update it rewrites them
+// instead.
 func TestREADMEPicturesAreCurrent(t *testing.T) {
 	skipInShortMode(t)
-	update := os.Getenv(updatePicturesEnv) == "1"
+	update := *updatePictures
 	r, err := newRasterizer()
 	if err != nil {
 		t.Fatal(err)
