@@ -35,16 +35,7 @@ func metricValue(t *testing.T, addr, name string) float64 {
 }
 
 func TestFrameRenderTimeMetric(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.MetricsListen = freeAddr(t)
-	ts := startServer(t, cfg)
-	eventually(t, "the operations listener", func() bool {
-		resp, err := http.Get("http://" + cfg.MetricsListen + "/healthz")
-		if err == nil {
-			_ = resp.Body.Close()
-		}
-		return err == nil
-	})
+	cfg, ts := startMetricsServer(t)
 	if n := metricValue(t, cfg.MetricsListen, "overfit_frame_render_seconds_count"); n != 0 {
 		t.Fatalf("frame render count %v before any session, want 0 (exposed, empty)", n)
 	}
@@ -89,16 +80,7 @@ func scrape(t *testing.T, addr string) string {
 // from the first scrape, sessions are counted when they start, and the
 // build is named.
 func TestMetricsOperatorsCanTrust(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.MetricsListen = freeAddr(t)
-	ts := startServer(t, cfg)
-	eventually(t, "the operations listener", func() bool {
-		resp, err := http.Get("http://" + cfg.MetricsListen + "/healthz")
-		if err == nil {
-			_ = resp.Body.Close()
-		}
-		return err == nil
-	})
+	cfg, ts := startMetricsServer(t)
 
 	first := scrape(t, cfg.MetricsListen)
 	for _, m := range sessionModes() {
@@ -177,4 +159,21 @@ func TestMetricLabelsDocumented(t *testing.T) {
 			}
 		}
 	}
+}
+
+// startMetricsServer starts a server with an operations listener and waits
+// until the listener answers.
+func startMetricsServer(t *testing.T) (Config, *testServer) {
+	t.Helper()
+	cfg := testConfig(t)
+	cfg.MetricsListen = freeAddr(t)
+	ts := startServer(t, cfg)
+	eventually(t, "the operations listener", func() bool {
+		resp, err := http.Get("http://" + cfg.MetricsListen + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		return err == nil
+	})
+	return cfg, ts
 }
